@@ -1,0 +1,161 @@
+package labkit;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The lab's cluster: picks the runtime, creates nodes on stable printed ports, and owns them.
+ * Closing it (at the end, after a failure, or on Ctrl+C) tears everything down unless --keep.
+ */
+public final class Cluster implements AutoCloseable {
+    private static final int DEFAULT_PORT = 15432;
+
+    private final Lab lab;
+    private final NodeRuntime runtime;
+    private final List<Node> nodes = new ArrayList<>();
+    private final List<Link> links = new ArrayList<>();
+    private final Thread shutdownHook = new Thread(this::teardown, "pglab-teardown");
+    private int nextPort;
+    private boolean closed;
+
+    private Cluster(Lab lab, NodeRuntime runtime, int firstPort) {
+        this.lab = lab;
+        this.runtime = runtime;
+        this.nextPort = firstPort;
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    public static Cluster create(Lab lab) {
+        int port = firstPort(lab);
+        return new Cluster(lab, Runtimes.open(lab), port);
+    }
+
+    public String runtime() {
+        return runtime.kind();
+    }
+
+    public NodeRuntime nodeRuntime() {
+        return runtime;
+    }
+
+    /** Initializes and starts a primary: replication settings from conf/, the replication role from .env. */
+    public Node primary(String name) {
+        lab.event("Starting primary \"" + name + "\" on port " + nextPort);
+        Node node = runtime.createPrimary(name, nextPort++);
+        nodes.add(node);
+        return node;
+    }
+
+    /** Takes a base backup of {@code primary} and starts it as a standby streaming from it. */
+    public NodeRuntime.BaseBackup baseBackup(Node primary, String name) {
+        return baseBackup(primary, name, runtime.endpointSeenFromNodes(primary));
+    }
+
+    public NodeRuntime.BaseBackup baseBackup(Node primary, String name, NodeRuntime.Endpoint upstream) {
+        lab.event("Taking a base backup of \"" + primary.name() + "\" into \"" + name + "\" (streams from " + upstream + ")");
+        var backup = runtime.createStandby(name, nextPort++, primary, upstream,
+                bytes -> lab.progress(String.format("base backup: %,d kB copied", bytes / 1024)));
+        nodes.add(backup.standby());
+        lab.event("Started standby \"" + name + "\" on port " + backup.standby().port());
+        return backup;
+    }
+
+    public Node standbyFrom(Node primary, String name) {
+        return baseBackup(primary, name).standby();
+    }
+
+    /** A standby that reaches its primary through {@code link}: the replication traffic crosses it. */
+    public Node standbyFrom(Node primary, String name, Link link) {
+        return baseBackup(primary, name, new NodeRuntime.Endpoint(runtime.hostSeenFromNodes(), link.port())).standby();
+    }
+
+    /** A replication link in front of {@code primary}, owned by the cluster (closed at teardown). */
+    public Link link(Node primary) {
+        Link link = Link.open(runtime.bindAddressForNodes(), 0, primary.host(), primary.port());
+        links.add(link);
+        return link;
+    }
+
+    /** Waits until {@code primary} reports {@code standby} as streaming in pg_stat_replication. */
+    public void waitForStreaming(Node primary, Node standby) {
+        Wait.until("\"" + standby.name() + "\" streaming from \"" + primary.name() + "\"", primary,
+                "SELECT state FROM pg_stat_replication WHERE application_name = '" + standby.name() + "'",
+                "streaming", java.time.Duration.ofSeconds(60));
+    }
+
+    @Override
+    public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // Ctrl+C: the hook is running or about to
+        }
+        teardown();
+    }
+
+    private synchronized void teardown() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (lab.options().keep) {
+            keepRunning();
+            return;
+        }
+        lab.event("Tearing down the cluster (" + runtime.kind() + ")");
+        links.forEach(Link::close);
+        runtime.close();
+    }
+
+    private void keepRunning() {
+        if (runtime instanceof LocalRuntime local) {
+            local.keep();
+        }
+        lab.result("The cluster stays up (--keep). Connect with:");
+        for (Node n : nodes) {
+            lab.result("  " + n.name() + ": " + n.psqlCommand() + "    (JDBC: " + n.jdbcUrl(Env.get().database()) + ")");
+        }
+        lab.result("Tear it down with:\n  " + runtime.teardownHint());
+    }
+
+    /** 15432 and up when free; an explicit --port must be free, the default falls back to free ports. */
+    private static int firstPort(Lab lab) {
+        Integer requested = lab.options().port;
+        int port = requested != null ? requested : DEFAULT_PORT;
+        if (portFree(port) && portFree(port + 1)) {
+            return port;
+        }
+        if (requested != null) {
+            throw new LabException("port " + port + " or " + (port + 1) + " on 127.0.0.1 is in use: pick others with "
+                    + "--port, or stop what holds them");
+        }
+        int free = freePortPair();
+        lab.result("Ports " + port + "/" + (port + 1) + " are taken; using " + free + "/" + (free + 1) + ".");
+        return free;
+    }
+
+    static boolean portFree(int port) {
+        try (var s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int freePortPair() {
+        for (int tries = 0; tries < 50; tries++) {
+            try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                int p = s.getLocalPort();
+                if (p < 65535 && portFree(p + 1)) {
+                    return p;
+                }
+            } catch (IOException e) {
+                throw new LabException("cannot find a free port on 127.0.0.1: " + e.getMessage());
+            }
+        }
+        throw new LabException("cannot find two free ports in a row on 127.0.0.1");
+    }
+}
