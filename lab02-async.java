@@ -108,11 +108,11 @@ class Lab02 implements Callable<Integer> {
                     The primary's process is killed (like docker kill). Its machine survives, so the kernel still
                     delivers what the WAL sender had handed it: expect little or no loss. Try --fault zone.""");
             lab.command(cluster.runtime().equals("docker") ? "docker compose kill postgres-primary" : "kill -9 <postmaster pid>");
+            events.add(new Event(lab.elapsed(), "primary killed"));
             if (fault == Fault.zone) {
                 link.cut();
             }
             primary.kill();
-            events.add(new Event(lab.elapsed(), "primary killed"));
             lab.event("Killed node \"" + primary.name() + "\" (" + fault + " failure)");
             monitor.watch(Duration.ofSeconds(3));
             var results = workload.stop();
@@ -161,11 +161,8 @@ class Lab02 implements Callable<Integer> {
             var lagTable = lag.table();
             plots.add(save(lab, Charts.lag(List.of(Series.of("replay lag", lagTable, "t_s", "replay_lag_ms")), events), "lag.png"));
             plots.add(save(lab, Charts.throughput(results.ledger(), events), "throughput.png"));
-            plots.add(save(lab, Charts.latencyPerSecond(List.of(
-                    Series.of("write p50", perSecond, "second", "write_p50_ms"),
-                    Series.of("write p99", perSecond, "second", "write_p99_ms"),
-                    Series.of("read p50", perSecond, "second", "read_p50_ms"),
-                    Series.of("read p99", perSecond, "second", "read_p99_ms")), events), "latency.png"));
+            plots.add(save(lab, Charts.latencyPerSecond(List.of(Timeline.percentiles(perSecond, "write"),
+                    Timeline.percentiles(perSecond, "read")), events), "latency.png"));
         }
         lab.writeSummary();
         return 0;

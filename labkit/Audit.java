@@ -72,12 +72,9 @@ public final class Audit {
     /** The keys present on a node, read over {@code connection} with {@link #KEYS_QUERY}. */
     public static Set<String> keysOn(Connection connection) throws SQLException {
         var keys = new HashSet<String>();
-        try (var st = connection.createStatement()) {
-            st.setFetchSize(10_000);
-            try (var rs = st.executeQuery(KEYS_QUERY)) {
-                while (rs.next()) {
-                    keys.add(rs.getString(1));
-                }
+        try (var st = connection.createStatement(); var rs = st.executeQuery(KEYS_QUERY)) {
+            while (rs.next()) {
+                keys.add(rs.getString(1));
             }
         }
         return keys;

@@ -33,6 +33,25 @@ public final class Lab {
     private boolean firstStep = true;
     private String lastProgress = "";
 
+    static {
+        quietTablesawStartup();
+    }
+
+    /**
+     * Tablesaw scans the class path when it starts, through a library that calls a deprecated
+     * sun.misc.Unsafe method; JDK 24+ then prints a four-line warning on stderr in the middle of
+     * the lab's output. It says nothing about the lab, so Tablesaw is started here with stderr muted.
+     */
+    private static void quietTablesawStartup() {
+        PrintStream err = System.err;
+        System.setErr(new PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            Table.create("warm-up");
+        } finally {
+            System.setErr(err);
+        }
+    }
+
     private Lab(String name, String title, LabOptions options) {
         this.name = name;
         this.options = options;

@@ -54,10 +54,6 @@ public final class Ledger {
         public double latencyMs() {
             return (doneNanos - intendedNanos) / 1e6;
         }
-
-        public double doneSeconds() {
-            return doneNanos / 1e9;
-        }
     }
 
     private final List<Write> writes = new ArrayList<>();
@@ -167,7 +163,7 @@ public final class Ledger {
         for (Write w : writes()) {
             lines.add(String.join(",", csv(w.key()), w.outcome().name().toLowerCase(Locale.ROOT), csv(w.node()),
                     ms(w.intendedNanos()), ms(w.sentNanos()), ms(w.doneNanos()),
-                    ms(w.doneNanos() - w.intendedNanos()), csv(w.error())));
+                    String.format(Locale.ROOT, "%.3f", w.latencyMs()), csv(w.error())));
         }
         try {
             if (file.getParent() != null) {

@@ -28,9 +28,10 @@ import java.util.concurrent.locks.LockSupport;
  * another zone" and measure what that costs.
  *
  * <p>A relay of our own on virtual threads rather than NetCrusher, the Java library for this:
- * its last release (0.10) is from 2016 and pulls slf4j 1.6 (a warning on every lab's console),
- * its delays advance on a selector tick (20 ms by default, the size of the delays we add), and its
- * throttlers are fixed per connection when it opens, while a lab changes the delay of a live link.
+ * its last release (0.10) dates from 2016, its delays advance on a selector tick (20 ms by
+ * default, the size of the delays we add), its throttlers come from factories fixed when the
+ * proxy is built (a lab changes the delay of a live link), and its byte meters belong to open
+ * connections (a lab wants totals over the standby's reconnections).
  *
  * <p>Each direction is a reader and a writer joined by a queue of chunks stamped with their
  * delivery time: the reader never sleeps, so a delay adds latency without throttling throughput
@@ -124,10 +125,6 @@ public final class Link implements AutoCloseable {
         return port;
     }
 
-    public InetSocketAddress target() {
-        return target;
-    }
-
     /** Bytes delivered from the primary to the standby (WAL, mostly), over all connections so far. */
     public long bytesToStandby() {
         return toStandby.get();
@@ -138,7 +135,10 @@ public final class Link implements AutoCloseable {
         return fromStandby.get();
     }
 
-    /** The configured round trip: twice the one-way delay (the relay's own time on loopback is far below a ms). */
+    /**
+     * The configured round trip: twice the one-way delay. The relay itself adds about a
+     * millisecond per round trip on loopback (a ping-pong through a 20 ms link takes ~41 ms).
+     */
     public double rttMs() {
         return 2 * delayNanos / 1e6;
     }

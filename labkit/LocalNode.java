@@ -57,7 +57,10 @@ final class LocalNode implements Node {
             List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
             all.add(0, postmaster);
             all.forEach(ProcessHandle::destroyForcibly);
-            all.forEach(p -> p.onExit().join());
+            // onExit() of a process that is not our child is polled slowly; a crash is quick to check
+            while (all.stream().anyMatch(ProcessHandle::isAlive)) {
+                Wait.sleep(java.time.Duration.ofMillis(5));
+            }
         });
     }
 

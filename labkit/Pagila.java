@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.DoubleConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -136,13 +137,15 @@ public final class Pagila {
         progress.accept("schema (official Pagila)");
         var schema = runOfficial(c, cache.resolve(OFFICIAL_SCHEMA), read -> {});
         int[] shown = {0};
-        var data = runOfficial(c, cache.resolve(OFFICIAL_DATA), read -> {
+        DoubleConsumer dataRead = read -> {
             int tenth = (int) (read * 10);
             if (tenth > shown[0]) {
                 shown[0] = tenth;
                 progress.accept("official data " + tenth * 10 + "%");
             }
-        });
+        };
+        var data = runOfficial(c, cache.resolve(OFFICIAL_DATA), dataRead);
+        dataRead.accept(1.0);
         var failures = new java.util.ArrayList<>(schema.failures());
         failures.addAll(data.failures());
         var skipped = new java.util.TreeSet<>(schema.skippedCommands());
@@ -167,7 +170,7 @@ public final class Pagila {
     }
 
     /** pg_dump's files set search_path to '' and more: give the session its defaults back afterwards. */
-    private static PagilaSqlFile.Result runOfficial(Connection c, Path file, java.util.function.DoubleConsumer read) {
+    private static PagilaSqlFile.Result runOfficial(Connection c, Path file, DoubleConsumer read) {
         try {
             return PagilaSqlFile.run(c, file, PagilaSqlFile.OnError.CONTINUE, (sql, rows, fraction) -> read.accept(fraction));
         } catch (PagilaSqlFile.Malformed e) {

@@ -69,6 +69,13 @@ public final class Timeline {
                 writeP50, writeP99, readP50, readP99);
     }
 
+    /** The per-second p50/p99 of one operation ("write" or "read") of a {@link #perSecond} table, for a chart. */
+    public static Charts.Percentiles percentiles(Table perSecond, String operation) {
+        return new Charts.Percentiles(operation, perSecond.numberColumn("second").asDoubleArray(),
+                perSecond.numberColumn(operation + "_p50_ms").asDoubleArray(),
+                perSecond.numberColumn(operation + "_p99_ms").asDoubleArray());
+    }
+
     /** A second with no successful operation has no latency: left empty, not zero. */
     private static void appendPercentile(DoubleColumn column, Histogram h, double percentile) {
         if (h.getTotalCount() == 0) {

@@ -150,7 +150,7 @@ class ChartsTest {
         assertEquals(30.0, Charts.roundUp(28.6));
         assertEquals(80.0, Charts.roundUp(61));
         assertEquals(100.0, Charts.roundUp(100));
-        assertEquals(0.05, Charts.roundUp(0.031), 1e-12);
+        assertEquals(0.04, Charts.roundUp(0.031), 1e-12);
     }
 
     private BufferedImage render(XYChart chart) throws Exception {
