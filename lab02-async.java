@@ -18,7 +18,6 @@ import labkit.Lab;
 import labkit.LabOptions;
 import labkit.Latency;
 import labkit.Monitor;
-import labkit.Pagila;
 import labkit.Report;
 import labkit.Timeline;
 import labkit.Wait;
@@ -65,14 +64,10 @@ class Lab02 implements Callable<Integer> {
                     The standby streams from the primary through a link the lab owns, which delays every packet
                     by %s each way (±%s): a standby in another region. The link also counts the replication
                     traffic.""".formatted(load.linkDelay.toMillis() + " ms", load.jitter.toMillis() + " ms"));
-            var primary = cluster.primary("postgres-primary");
-            try (var c = primary.connect()) {
-                Pagila.load(c, options.dataset, options.scale, lab::progress);
-            }
-            var link = cluster.link(primary);
-            var standby = cluster.standbyFrom(primary, "postgres-standby", link);
-            cluster.waitForStreaming(primary, standby);
-            link.delay(load.linkDelay, load.jitter);
+            var primary = cluster.primaryWithPagila("postgres-primary");
+            var remote = cluster.remoteStandby(primary, "postgres-standby", load.linkDelay, load.jitter);
+            var standby = remote.node();
+            var link = remote.link();
 
             lab.step("2.1", "Run a Mixed Workload");
             lab.say("""

@@ -15,8 +15,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.SequencedMap;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 import org.HdrHistogram.Histogram;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -162,11 +163,11 @@ public final class Charts {
     /**
      * (d) Latency distribution as a percentile plot, the way HdrHistogram plots it: x is the
      * percentile on a scale where each decade is one more nine (0%, 90%, 99%, 99.9%, 99.99%), so
-     * the tail gets as much room as the median. One line per histogram (e.g. async vs sync).
+     * the tail gets as much room as the median. One line per histogram (e.g. async vs sync), in the map's order.
      *
      * @param recordedIn the unit the histograms' values were recorded in
      */
-    public static XYChart percentiles(String title, Map<String, Histogram> histograms, TimeUnit recordedIn) {
+    public static XYChart percentiles(String title, SequencedMap<String, Histogram> histograms, TimeUnit recordedIn) {
         XYChart chart = base(title, "percentile", "latency (ms)");
         double msPerUnit = recordedIn.toNanos(1) / 1e6;
         int points = 400;
@@ -186,7 +187,7 @@ public final class Charts {
         styler.setXAxisMax(Math.pow(10, NINES));
         styler.setLegendPosition(LegendPosition.InsideNW);
         styler.setLegendLayout(LegendLayout.Vertical);
-        chart.setCustomXAxisTickLabelsFormatter(Charts::percentileLabel);
+        styler.setXAxisTickLabelsFormattingFunction(Charts::percentileLabel);
         fitYAxes(chart, 0);
         return chart;
     }
@@ -206,9 +207,7 @@ public final class Charts {
             if (png.getParent() != null) {
                 Files.createDirectories(png.getParent());
             }
-            try (var out = Files.newOutputStream(png)) {
-                BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-            }
+            ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", png.toFile());
             return png;
         } catch (IOException e) {
             throw new LabException("cannot write the chart " + png + ": " + e.getMessage(), e);

@@ -72,6 +72,31 @@ public final class Cluster implements AutoCloseable {
         return baseBackup(primary, name, new NodeRuntime.Endpoint(runtime.hostSeenFromNodes(), link.port())).standby();
     }
 
+    /** A primary with Pagila loaded (source and scale from the lab's options). */
+    public Node primaryWithPagila(String name) {
+        Node primary = primary(name);
+        try (var c = primary.connect()) {
+            var dataset = Pagila.load(c, lab.options().dataset, lab.options().scale, lab::progress);
+            lab.result(String.format("Loaded the %s Pagila (scale %d) in %.1f s.", dataset.source(), dataset.scale(),
+                    dataset.seconds()));
+        } catch (java.sql.SQLException e) {
+            throw new LabException("cannot load Pagila on " + name + ": " + e.getMessage());
+        }
+        return primary;
+    }
+
+    /** A standby and the link it streams through, which delays each packet as a far-away network would. */
+    public record RemoteStandby(Node node, Link link) {}
+
+    /** A standby streaming through a link with {@code oneWay} delay (± {@code jitter}), once it streams. */
+    public RemoteStandby remoteStandby(Node primary, String name, java.time.Duration oneWay, java.time.Duration jitter) {
+        Link link = link(primary);
+        Node standby = standbyFrom(primary, name, link);
+        waitForStreaming(primary, standby);
+        link.delay(oneWay, jitter);
+        return new RemoteStandby(standby, link);
+    }
+
     /** A replication link in front of {@code primary}, owned by the cluster (closed at teardown). */
     public Link link(Node primary) {
         Link link = Link.open(runtime.bindAddressForNodes(), 0, primary.host(), primary.port());

@@ -97,7 +97,7 @@ final class DockerNode implements Node {
         var result = engine.runBeside(containerId, "postgres", Map.of(DockerRuntime.PROJECT_LABEL, compose.project()),
                 Duration.ofMinutes(10), command.toArray(String[]::new));
         if (result.exitCode() != 0) {
-            throw new LabException("on the data directory of " + name + ": " + Processes.lastLine(result.output()));
+            throw new LabException("on the data directory of " + name + ": " + problem(result.output().lines().toList()));
         }
         return result.output();
     }
@@ -125,8 +125,12 @@ final class DockerNode implements Node {
     }
 
     private String lastProblem() {
-        List<String> tail = logTail(20);
-        return tail.stream().filter(l -> l.contains("FATAL") || l.contains("ERROR") || l.contains("error"))
-                .reduce((a, b) -> b).orElse(tail.isEmpty() ? "no log" : tail.get(tail.size() - 1));
+        return problem(logTail(20));
+    }
+
+    /** The last line that reports an error, else the last line. */
+    private static String problem(List<String> lines) {
+        return lines.stream().filter(l -> l.contains("FATAL") || l.contains("ERROR") || l.contains("error"))
+                .reduce((a, b) -> b).orElse(lines.isEmpty() ? "no output" : lines.get(lines.size() - 1)).strip();
     }
 }

@@ -139,7 +139,13 @@ public final class DockerRuntime implements NodeRuntime {
         var env = Env.get();
         if (rewind) {
             Endpoint from = endpointSeenFromNodes(source);
-            String output = docker.runOnDataDirectory("pg_rewind -D \"$PGDATA\" --source-server=\"$1\" --progress",
+            // After a crash pg_rewind first runs crash recovery in single-user mode, which would take the
+            // crashed postmaster's lock file (PID 1, alive again as this container's shell) for a live
+            // server. The node's container is stopped, so the lock file is stale.
+            String output = docker.runOnDataDirectory("""
+                    rm -f "$PGDATA/postmaster.pid"
+                    pg_rewind -D "$PGDATA" --source-server="$1" --progress
+                    """,
                     "host=%s port=%d user=%s password=%s dbname=%s".formatted(from.host(), from.port(),
                             env.superuser(), env.superuserPassword(), env.database()));
             progress.accept("pg_rewind: " + Processes.lastLine(output));

@@ -43,16 +43,24 @@ public final class K6 {
      * Otherwise one LabException line that says how to get one.
      */
     public static K6 find(List<String> compose) {
-        var onPath = onPath(System.getenv().getOrDefault("PATH", ""));
+        return find(compose, System.getenv().getOrDefault("PATH", ""));
+    }
+
+    static K6 find(List<String> compose, String path) {
+        var onPath = onPath(path);
         if (onPath.k6 != null) {
             return onPath.k6;
         }
         if (compose != null && imageExists()) {
-            return new K6(null, List.copyOf(compose), "k6 in the compose service k6 (image " + IMAGE + ")");
+            return inCompose(compose);
         }
         String why = onPath.rejected != null ? onPath.rejected
                 : compose != null ? "no k6 on PATH and no image " + IMAGE : "no k6 on PATH";
         throw new LabException("k6 with the xk6-sql extension not found (" + why + "): " + HOW_TO_GET);
+    }
+
+    static K6 inCompose(List<String> compose) {
+        return new K6(null, List.copyOf(compose), "k6 in the compose service k6 (image " + IMAGE + ")");
     }
 
     /** The first k6 on {@code path} whose `k6 version` lists the PostgreSQL driver, or why none was taken. */

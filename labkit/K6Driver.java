@@ -87,11 +87,16 @@ public final class K6Driver implements LoadDriver {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + outDir, e);
         }
-        if (readRate > 0) {
-            readers = launch("reads", writeTo, 0, readRate);
-        }
-        if (writeRate > 0) {
-            writes = launch("writes-" + ++segment, writeTo, writeRate, 0);
+        try {
+            if (readRate > 0) {
+                readers = launch("reads", writeTo, 0, readRate);
+            }
+            if (writeRate > 0) {
+                writes = launch("writes-" + ++segment, writeTo, writeRate, 0);
+            }
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
         }
     }
 
@@ -198,41 +203,46 @@ public final class K6Driver implements LoadDriver {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
                     String why = process.isAlive() ? "did not start its load within " + READY_TIMEOUT.toSeconds() + " s"
                             : "exited (code " + process.exitValue() + ")";
-                    stop();
+                    halt();
                     throw new LabException("k6 (" + name + ") " + why + ": " + lastError() + " (see " + log + ")");
                 }
                 Wait.sleep(Duration.ofMillis(50));
             }
         }
 
-        /** SIGTERM, like Ctrl+C: k6 ends the run, flushes its output and prints its summary. SIGKILL if it hangs. */
+        /** Ends the process and reads the rest of its output; operations left unfinished count from this moment. */
         K6Output.Counts stop() {
             long stopNanos = System.nanoTime() - origin;
-            if (process.isAlive()) {
-                k6.interrupt(process, container);
-                try {
+            if (!process.isAlive() && process.exitValue() != 0) {
+                notes.accept("k6 (" + name + ") had exited by itself (code " + process.exitValue() + "): " + lastError());
+            }
+            halt();
+            return collector.finish(stopNanos);
+        }
+
+        /** SIGTERM, like Ctrl+C: k6 ends the run, flushes its output and prints its summary. SIGKILL if it hangs. */
+        private void halt() {
+            try {
+                if (process.isAlive()) {
+                    k6.interrupt(process, container);
                     if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                         notes.accept("k6 (" + name + ") did not stop within " + STOP_TIMEOUT.toSeconds() + " s: killed");
                         k6.kill(process, container);
                         process.waitFor(10, TimeUnit.SECONDS);
                     }
-                } catch (InterruptedException e) {
-                    k6.kill(process, container);
-                    Thread.currentThread().interrupt();
                 }
-            } else if (process.exitValue() != 0) {
-                notes.accept("k6 (" + name + ") had exited by itself (code " + process.exitValue() + "): " + lastError());
-            }
-            draining = true;
-            try {
+                draining = true;
                 tailer.join();
-                Runtime.getRuntime().removeShutdownHook(onExit);
             } catch (InterruptedException e) {
+                draining = true;
+                k6.kill(process, container);
                 Thread.currentThread().interrupt();
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
             } catch (IllegalStateException e) {
                 // the JVM is shutting down: the hook runs anyway
             }
-            return collector.finish(stopNanos);
         }
 
         /** Follows the output file as k6 appends to it; once draining, reads to its end and stops. */

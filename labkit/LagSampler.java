@@ -25,7 +25,7 @@ public final class LagSampler implements AutoCloseable {
                          Double bytesBehind, String state, String syncState) {}
 
     private static final String PRIMARY_QUERY = """
-            SELECT pg_current_wal_lsn()::text,
+            SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), ?::pg_lsn),
                    (SELECT extract(epoch FROM write_lag) * 1000 FROM pg_stat_replication WHERE application_name = ?),
                    (SELECT extract(epoch FROM flush_lag) * 1000 FROM pg_stat_replication WHERE application_name = ?),
                    (SELECT extract(epoch FROM replay_lag) * 1000 FROM pg_stat_replication WHERE application_name = ?),
@@ -78,20 +78,36 @@ public final class LagSampler implements AutoCloseable {
         close(onStandby);
     }
 
+    /**
+     * The standby's replay position is read first, the primary's current position second, so the
+     * distance between them is never negative (it may include what was written in between).
+     */
     private Sample sample() {
         double t = lab.elapsed();
-        String primaryLsn = null;
-        Double write = null, flush = null, replay = null, sentMinusReplay = null;
+        String replayLsn = null;
+        try {
+            onStandby = open(onStandby, standby);
+            try (var st = onStandby.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT pg_last_wal_replay_lsn()::text")) {
+                rs.next();
+                replayLsn = rs.getString(1);
+            }
+        } catch (SQLException e) {
+            close(onStandby);
+            onStandby = null;
+        }
+        Double behind = null, write = null, flush = null, replay = null, sentMinusReplay = null;
         String state = "unreachable", sync = null;
         try {
             onPrimary = open(onPrimary, primary);
             try (PreparedStatement ps = onPrimary.prepareStatement(PRIMARY_QUERY)) {
-                for (int i = 1; i <= 6; i++) {
+                ps.setString(1, replayLsn);
+                for (int i = 2; i <= 7; i++) {
                     ps.setString(i, standby.name());
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    primaryLsn = rs.getString(1);
+                    behind = number(rs, 1);
                     write = number(rs, 2);
                     flush = number(rs, 3);
                     replay = number(rs, 4);
@@ -103,23 +119,6 @@ public final class LagSampler implements AutoCloseable {
         } catch (SQLException e) {
             close(onPrimary);
             onPrimary = null;
-        }
-        Double behind = null;
-        if (primaryLsn != null) {
-            try {
-                onStandby = open(onStandby, standby);
-                try (PreparedStatement ps = onStandby.prepareStatement(
-                        "SELECT pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn())")) {
-                    ps.setString(1, primaryLsn);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        behind = number(rs, 1);
-                    }
-                }
-            } catch (SQLException e) {
-                close(onStandby);
-                onStandby = null;
-            }
         }
         return new Sample(t, write, flush, replay, sentMinusReplay, behind, state, sync);
     }

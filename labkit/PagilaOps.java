@@ -9,12 +9,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * The two operations of the course's mixed workload, on Pagila. The same statements are in
  * k6/pagila_read_write_test.js and bench/write-transaction.sql.
  */
-final class PagilaOps {
+public final class PagilaOps {
     /**
      * A new rental with its payment, and the client's key in pglab_write, in one transaction
      * and one round trip: the write's latency is one commit plus one network round trip.
      */
-    static final String WRITE = """
+    public static final String WRITE = """
             WITH r AS (
               INSERT INTO rental (rental_date, inventory_id, customer_id, staff_id)
               VALUES (now(), ?, ?, ?) RETURNING rental_id, customer_id, staff_id
@@ -25,7 +25,7 @@ final class PagilaOps {
             INSERT INTO pglab_write (key, rental_id, written_at) SELECT ?, rental_id, now() FROM r""";
 
     /** Browsing films: a category's titles with their lead actors and the copies free to rent in a store. */
-    static final String READ = """
+    public static final String READ = """
             SELECT f.film_id, f.title, f.rental_rate,
                    (SELECT string_agg(a.last_name, ', ') FROM (SELECT a.last_name FROM film_actor fa
                       JOIN actor a USING (actor_id) WHERE fa.film_id = f.film_id ORDER BY a.last_name LIMIT 3) a) AS actors,
@@ -44,8 +44,8 @@ final class PagilaOps {
             "Documentary", "Drama", "Family", "Foreign", "Games", "Horror", "Music", "New", "Sci-Fi", "Sports", "Travel"};
 
     /** The id ranges the random parameters are drawn from, read once from the primary. */
-    record Ranges(int inventory, int customers, int staff, int stores) {
-        static Ranges of(Node primary) {
+    public record Ranges(int inventory, int customers, int staff, int stores) {
+        public static Ranges of(Node primary) {
             return new Ranges(Integer.parseInt(Sql.scalar(primary, "SELECT max(inventory_id) FROM inventory")),
                     Integer.parseInt(Sql.scalar(primary, "SELECT max(customer_id) FROM customer")),
                     Integer.parseInt(Sql.scalar(primary, "SELECT max(staff_id) FROM staff")),
@@ -55,7 +55,7 @@ final class PagilaOps {
 
     private PagilaOps() {}
 
-    static PreparedStatement write(Connection c, Ranges ranges, String key) throws SQLException {
+    public static PreparedStatement write(Connection c, Ranges ranges, String key) throws SQLException {
         var random = ThreadLocalRandom.current();
         PreparedStatement ps = c.prepareStatement(WRITE);
         ps.setInt(1, 1 + random.nextInt(ranges.inventory()));
@@ -66,7 +66,7 @@ final class PagilaOps {
         return ps;
     }
 
-    static PreparedStatement read(Connection c, Ranges ranges) throws SQLException {
+    public static PreparedStatement read(Connection c, Ranges ranges) throws SQLException {
         var random = ThreadLocalRandom.current();
         PreparedStatement ps = c.prepareStatement(READ);
         ps.setInt(1, 1 + random.nextInt(ranges.stores()));

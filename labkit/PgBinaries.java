@@ -145,9 +145,10 @@ public final class PgBinaries {
         try {
             out = Processes.run(OsUser.asServerUser(List.of(dir.resolve("postgres").toString(), "--version")), Map.of(), COMMAND_TIMEOUT);
         } catch (LabException e) {
-            throw new LabException("cannot run " + dir.resolve("postgres")
-                    + OsUser.serverUser().map(u -> " as OS user " + u).orElse("") + " (" + e.getMessage()
-                    + "): check that the folder and its parents are readable by that user", e);
+            String advice = OsUser.serverUser()
+                    .map(u -> " as OS user " + u + " (" + e.getMessage() + "): check that " + u + " can read the folder and its parents")
+                    .orElse(" (" + e.getMessage() + "): point --pg-bin at a working PostgreSQL install");
+            throw new LabException("cannot run " + dir.resolve("postgres") + advice, e);
         }
         Matcher m = VERSION.matcher(out);
         if (!m.find()) {

@@ -54,7 +54,7 @@ public final class Report {
         var acked = DoubleColumn.create("acknowledged_at_s");
         for (Ledger.Write w : audit.lastLost(n)) {
             key.append(w.key());
-            acked.append(Math.round(w.doneSeconds() * 1000) / 1000.0);
+            acked.append(Math.round(w.doneNanos() / 1e6) / 1000.0);
         }
         return Table.create("last lost writes", key, acked);
     }

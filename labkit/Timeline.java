@@ -21,7 +21,7 @@ public final class Timeline {
     public static Table perSecond(LoadDriver.Results results) {
         Map<Integer, Bucket> buckets = new TreeMap<>();
         for (Ledger.Write w : results.ledger().writes()) {
-            Bucket b = buckets.computeIfAbsent((int) w.doneSeconds(), k -> new Bucket());
+            Bucket b = buckets.computeIfAbsent((int) (w.doneNanos() / 1_000_000_000L), k -> new Bucket());
             switch (w.outcome()) {
                 case OK -> b.writeLatencies.add(w.latencyMs());
                 case FAILED -> b.writesFailed++;

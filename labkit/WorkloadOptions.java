@@ -14,7 +14,7 @@ public class WorkloadOptions {
             description = "Reads (browsing films on the standby) arriving per second. Default: ${DEFAULT-VALUE}.")
     public double readRate;
 
-    @Option(names = "--users", defaultValue = "64", paramLabel = "N",
+    @Option(names = "--users", defaultValue = "32", paramLabel = "N",
             description = "Virtual users (connections) per operation type. Default: ${DEFAULT-VALUE}.")
     public int users;
 

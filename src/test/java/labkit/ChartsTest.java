@@ -88,8 +88,10 @@ class ChartsTest {
         charts.put("latency", Charts.latencyPerSecond(List.of(
                 new Charts.Percentiles("write", seconds(30, 1), wave(30, 1, 1, 4), wave(30, 5, 3, 5)),
                 new Charts.Percentiles("read", seconds(30, 1), wave(30, 0.5, 0.5, 6), wave(30, 2, 2, 7))), EVENTS));
-        charts.put("percentiles", Charts.percentiles("Write latency: async vs sync",
-                Map.of("async", async, "sync", sync), TimeUnit.MICROSECONDS));
+        var byMode = new LinkedHashMap<String, Histogram>();
+        byMode.put("async", async);
+        byMode.put("sync", sync);
+        charts.put("percentiles", Charts.percentiles("Write latency: async vs sync", byMode, TimeUnit.MICROSECONDS));
         charts.put("catchup", Charts.catchUp(new Series("bytes behind", t, behind),
                 List.of(new Event(10, "standby stopped"), new Event(20, "standby started"))));
         return charts;

@@ -83,6 +83,39 @@ class PgBinariesTest {
     }
 
     @Test
+    void asRootAPgBinTheServerUserCannotReachIsOneLine() throws IOException {
+        assumeTrue(OsUser.isRoot(), "only root runs servers as another user");
+        Path closed = Files.createDirectories(tmp.resolve("closed/bin")); // @TempDir is 700: closed to the server user
+        for (String tool : List.of("postgres", "initdb", "pg_ctl")) {
+            Files.writeString(closed.resolve(tool), "#!/bin/sh\necho 'postgres (PostgreSQL) 18.1'\n");
+            assertTrue(closed.resolve(tool).toFile().setExecutable(true, false));
+        }
+        var e = assertThrows(LabException.class, () -> PgBinaries.find(Optional.of(closed), null, false, line -> {}));
+        String user = OsUser.serverUser().orElseThrow();
+        assertTrue(e.getMessage().startsWith("cannot run " + closed.toRealPath().resolve("postgres") + " as OS user " + user + " ("),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("): check that " + user + " can read the folder and its parents"), e.getMessage());
+    }
+
+    @Test
+    void serversRunAsAnUnprivilegedUserWhenTheKitIsRoot() throws IOException {
+        String whoAmI = Processes.run(OsUser.asServerUser(List.of("id", "-un")), java.util.Map.of(), java.time.Duration.ofSeconds(10)).strip();
+        Path file = Files.writeString(tmp.resolve("owned"), "x");
+        OsUser.chown(tmp);
+        String owner = Files.getOwner(file).getName();
+        if (OsUser.isRoot()) {
+            String user = OsUser.serverUser().orElseThrow();
+            assertTrue(List.of("postgres", "nobody").contains(user), user);
+            assertEquals(user, whoAmI);
+            assertEquals(user, owner);
+        } else {
+            assertEquals(Optional.empty(), OsUser.serverUser());
+            assertEquals(List.of("id", "-un"), OsUser.asServerUser(List.of("id", "-un")));
+            assertEquals(System.getProperty("user.name"), owner);
+        }
+    }
+
+    @Test
     void aMissingToolIsOneLineNamingIt() {
         var pg = new PgInstall(tmp, 18, "18.1", "maven-central", false, false);
         var e = assertThrows(LabException.class, () -> pg.tool("pg_basebackup"));

@@ -42,7 +42,7 @@ function database(url, options) {
 // One default export serves every module: the script uses sql.open, exec.vu / exec.scenario,
 // and passes the driver's default export through to sql.open untouched.
 export default {
-  open: database,
+  open: (driver, url, options) => database(url, options),
   vu: { metrics: { metadata: stub.metadata } },
   get scenario() {
     return { iterationInTest: stub.iteration };
