@@ -181,7 +181,7 @@ export function classify(message, hadConnection) {
     return "unknown";
   }
   if (CONNECT_ERROR.test(message)) {
-    return "failed";
+    return hadConnection ? "unknown" : "failed";
   }
   return SERVER_ERROR.test(message) ? "failed" : "unknown";
 }

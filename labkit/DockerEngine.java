@@ -181,13 +181,16 @@ final class DockerEngine implements AutoCloseable {
 
     /**
      * Runs {@code command} in a one-off container shaped like {@code like}: same image,
-     * environment, named volumes and network (so a node's data directory can be worked on while
-     * its server is down, and the other nodes are reachable by service name), then removes it.
+     * environment, volumes, bind mounts and network (so a node's data directory can be worked on
+     * while its server is down, with its configuration at hand and the other nodes reachable by
+     * service name), then removes it.
      */
     Result runBeside(String like, String user, Map<String, String> labels, Duration timeout, String... command) {
         var model = inspect(like);
-        var volumes = model.getMounts().stream().filter(m -> m.getName() != null)
-                .map(m -> new Bind(m.getName(), m.getDestination(), AccessMode.rw)).toList();
+        var volumes = model.getMounts().stream()
+                .map(m -> new Bind(m.getName() != null ? m.getName() : m.getSource(), m.getDestination(),
+                        Boolean.FALSE.equals(m.getRW()) ? AccessMode.ro : AccessMode.rw))
+                .toList();
         String network = model.getNetworkSettings().getNetworks().keySet().iterator().next();
         String id = client.createContainerCmd(model.getConfig().getImage())
                 .withEnv(model.getConfig().getEnv())

@@ -102,6 +102,12 @@ final class DockerNode implements Node {
         return result.output();
     }
 
+    /** The server's options in compose.yaml ({@code -c config_file=…}, …), for other ways of starting it. */
+    List<String> serverOptions() {
+        List<String> cmd = List.of(engine.inspect(containerId).getConfig().getCmd());
+        return cmd.isEmpty() || !cmd.get(0).equals("postgres") ? cmd : cmd.subList(1, cmd.size());
+    }
+
     /** Until the server accepts connections; fails at once with the log when the container stops. */
     void awaitReady() {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,15 +140,21 @@ public final class DockerRuntime implements NodeRuntime {
         var env = Env.get();
         if (rewind) {
             Endpoint from = endpointSeenFromNodes(source);
-            // After a crash pg_rewind first runs crash recovery in single-user mode, which would take the
-            // crashed postmaster's lock file (PID 1, alive again as this container's shell) for a live
-            // server. The node's container is stopped, so the lock file is stale.
+            // After a crash, pg_rewind would run crash recovery itself, in single-user mode with the data
+            // directory's own postgresql.conf: without conf/replication.conf, wal_log_hints would be off
+            // and pg_rewind would then refuse the target. So recovery runs first with the node's options.
+            // The node's container is stopped, so its lock file (PID 1, alive here as the shell) is stale.
+            var args = new ArrayList<>(List.of("host=%s port=%d user=%s password=%s dbname=%s".formatted(from.host(),
+                    from.port(), env.superuser(), env.superuserPassword(), env.database())));
+            args.addAll(docker.serverOptions());
             String output = docker.runOnDataDirectory("""
                     rm -f "$PGDATA/postmaster.pid"
+                    case "$(LC_ALL=C pg_controldata "$PGDATA" | sed -n 's/^Database cluster state: *//p')" in
+                        "shut down"|"shut down in recovery") ;;
+                        *) postgres --single "${@:2}" -D "$PGDATA" template1 < /dev/null ;;
+                    esac
                     pg_rewind -D "$PGDATA" --source-server="$1" --progress
-                    """,
-                    "host=%s port=%d user=%s password=%s dbname=%s".formatted(from.host(), from.port(),
-                            env.superuser(), env.superuserPassword(), env.database()));
+                    """, args.toArray(String[]::new));
             progress.accept("pg_rewind: " + Processes.lastLine(output));
         }
         createSlot(source, node.name());
