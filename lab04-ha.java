@@ -4,10 +4,13 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS tech.tablesaw:tablesaw-core:0.44.4
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -32,11 +35,12 @@ import labkit.ServerLog;
 import labkit.Sql;
 import labkit.Timeline;
 import labkit.Wait;
-import labkit.Workload;
 import labkit.WorkloadOptions;
+import org.knowm.xchart.XYChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
@@ -65,7 +69,7 @@ class Lab04 implements Callable<Integer> {
     }
 
     /** What one follower outage showed (times in seconds on the lab clock). */
-    private record Outage(String mode, LoadDriver.Results results, LagSampler lag, double down, double up,
+    private record Outage(LoadDriver.Results results, LagSampler lag, double down, double up,
                           long syncRepWaiting, double catchUpSeconds, long missedWalBytes, Audit.Result audit) {
         long okDuringOutage() {
             return results.ledger().writes().stream().filter(w -> w.outcome() == Ledger.Outcome.OK
@@ -218,7 +222,7 @@ class Lab04 implements Callable<Integer> {
             lab.command(standby.psqlCommand() + " -c \"" + FINGERPRINT + "\"");
             var data = Sql.query(standby, FINGERPRINT).append(Sql.query(primary, FINGERPRINT));
             lab.table(data);
-            boolean dataEqual = data.dropColumns("node").dropDuplicateRows().rowCount() == 1;
+            boolean dataEqual = data.rejectColumns("node").dropDuplicateRows().rowCount() == 1;
 
             lab.step("Outcome", "Catch-up recovery and failover");
             lab.result(String.format(Locale.ROOT, """
@@ -348,7 +352,7 @@ class Lab04 implements Callable<Integer> {
         lab.table(Report.audit(audit));
         lab.say(audit.lostAcked() == 0 ? "No acknowledged write is missing on the standby: it healed itself."
                 : audit.lostAcked() + " acknowledged writes are missing on the standby.");
-        return new Outage(mode, results, lag, down, up, syncRepWaiting, catchUp, missed, audit);
+        return new Outage(results, lag, down, up, syncRepWaiting, catchUp, missed, audit);
     }
 
     /** Sets synchronous_standby_names on the primary and waits until the standby has the expected sync_state. */
@@ -413,13 +417,13 @@ class Lab04 implements Callable<Integer> {
         return Table.create("RTO, from the ledger",
                 StringColumn.create("phase", "detect: first failed write -> decision to promote",
                         "promote: pg_ctl promote", "re-route: promoted -> first acknowledged write", "RTO"),
-                tech.tablesaw.api.DoubleColumn.create("ms", round((decided - firstFailure) / 1e6),
+                DoubleColumn.create("ms", round((decided - firstFailure) / 1e6),
                         round((promoted - decided) / 1e6), round((firstOk - promoted) / 1e6),
                         round((firstOk - firstFailure) / 1e6)));
     }
 
     private static ObjectNode outageJson(Outage o) {
-        var node = Report.writes(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+        var node = JsonNodeFactory.instance.objectNode()
                 .put("stalledSeconds", o.stalledSeconds())
                 .put("okDuringOutage", o.okDuringOutage())
                 .put("syncRepWaiting", o.syncRepWaiting())
@@ -427,9 +431,10 @@ class Lab04 implements Callable<Integer> {
                 .put("missedWalBytes", o.missedWalBytes())
                 .put("lostAcked", o.audit().lostAcked())
                 .put("unknownPresent", o.audit().unknownPresent())
-                .put("unknownAbsent", o.audit().unknownAbsent()), o.results().ledger());
-        node.put("writeP99Ms", round(Latency.percentileMs(Latency.ofWrites(o.results().ledger()), 99)));
-        return (ObjectNode) node.get("writes") == null ? node : node;
+                .put("unknownAbsent", o.audit().unknownAbsent());
+        Report.writes(node, o.results().ledger());
+        node.putObject("latency").set("write", Latency.json(Latency.ofWrites(o.results().ledger())));
+        return node;
     }
 
     /** One ledger and one list of reads for the whole lab, for the timeline and its charts. */
@@ -449,7 +454,7 @@ class Lab04 implements Callable<Integer> {
         Table all = null;
         for (int i = 0; i < samplers.size(); i++) {
             Table t = samplers.get(i).table();
-            t.addColumns(StringColumn.create("phase", t.rowCount()).set(s -> true, phases.get(i)));
+            t.addColumns(StringColumn.create("phase", Collections.nCopies(t.rowCount(), phases.get(i))));
             all = all == null ? t : all.append(t);
         }
         return all;
@@ -468,12 +473,12 @@ class Lab04 implements Callable<Integer> {
     }
 
     /** The catch-up curves in kB or MB, whichever keeps the axis short. */
-    private static org.knowm.xchart.XYChart catchUpChart(List<Series> bytes, List<Event> events) {
-        double max = bytes.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.y())).filter(v -> !Double.isNaN(v))
+    private static XYChart catchUpChart(List<Series> bytes, List<Event> events) {
+        double max = bytes.stream().flatMapToDouble(s -> Arrays.stream(s.y())).filter(v -> !Double.isNaN(v))
                 .max().orElse(0);
         double unit = max >= 10 * 1024 * 1024 ? 1024 * 1024 : 1024;
         var scaled = bytes.stream().map(s -> new Series(s.name(), s.x(),
-                java.util.Arrays.stream(s.y()).map(v -> v / unit).toArray())).toList();
+                Arrays.stream(s.y()).map(v -> v / unit).toArray())).toList();
         return Charts.timeSeries("Catching up: how far behind the primary", (unit > 1024 ? "MB" : "kB") + " behind",
                 scaled, events);
     }
@@ -495,7 +500,7 @@ class Lab04 implements Callable<Integer> {
         return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
     }
 
-    private static String save(Lab lab, org.knowm.xchart.XYChart chart, String file) {
+    private static String save(Lab lab, XYChart chart, String file) {
         Charts.save(chart, lab.out().resolve(file));
         return file;
     }

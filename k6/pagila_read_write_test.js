@@ -98,6 +98,9 @@ const READ_RATE = number("PGLAB_READ_RATE", 50);
 const USERS = Math.max(1, Math.floor(number("PGLAB_USERS", 64)));
 const DURATION = setting("PGLAB_DURATION", "60s");
 const TIMEOUT = setting("PGLAB_TIMEOUT", "5s");
+if (WRITE_RATE + READ_RATE === 0) {
+  throw new Error("PGLAB_RATE and PGLAB_READ_RATE are both 0: nothing to run");
+}
 
 // k6 wants a whole number of iterations per time unit: 2.5/s becomes 2500 per 1000 s, which
 // k6 spreads evenly (one every 0.4 s) like 2.5/s.

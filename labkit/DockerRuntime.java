@@ -61,9 +61,9 @@ public final class DockerRuntime implements NodeRuntime {
         compose.set("PGLAB_LOAD_PAGILA", "none");
     }
 
-    /** Whether a Docker engine answers, within about two seconds. */
+    /** Whether a Docker engine answers, within two seconds. */
     public static boolean available() {
-        return DockerEngine.available();
+        return DockerEngine.answers(Map.of());
     }
 
     /** The image repository to use: PGLAB_IMAGE from the environment, else the official postgres. */
@@ -113,9 +113,9 @@ public final class DockerRuntime implements NodeRuntime {
     }
 
     /**
-     * host-gateway is the default bridge's gateway on a Linux engine: a listener there is reachable
-     * from the containers and not from the network. Docker Desktop forwards host.docker.internal
-     * to the host's loopback.
+     * Where host.docker.internal (extra_hosts: host-gateway) leads, as a running node resolves it:
+     * on a Linux engine an address of the host on a Docker bridge, reachable from the containers
+     * and not from the network. Docker Desktop forwards it to the host's loopback instead.
      */
     @Override
     public String bindAddressForNodes() {
@@ -123,8 +123,16 @@ public final class DockerRuntime implements NodeRuntime {
         if (os != null && os.contains("Docker Desktop")) {
             return "127.0.0.1";
         }
-        var ipam = engine.client().inspectNetworkCmd().withNetworkId("bridge").exec().getIpam();
-        return ipam.getConfig().get(0).getGateway();
+        DockerNode node = nodes.values().stream().filter(DockerNode::isRunning).findFirst()
+                .orElseThrow(() -> new LabException("start a node before opening a link: the address it listens on "
+                        + "is the one the nodes resolve " + hostSeenFromNodes() + " to"));
+        var result = engine.exec(node.containerId(), "postgres", Duration.ofSeconds(10),
+                "getent", "ahostsv4", hostSeenFromNodes());
+        if (result.exitCode() != 0 || result.output().isBlank()) {
+            throw new LabException(node.name() + " cannot resolve " + hostSeenFromNodes()
+                    + ": compose.yaml maps it with extra_hosts (host-gateway needs Docker 20.10 or newer)");
+        }
+        return result.output().strip().split("\\s+")[0];
     }
 
     /**
@@ -139,6 +147,9 @@ public final class DockerRuntime implements NodeRuntime {
         }
         var env = Env.get();
         if (rewind) {
+            // pg_rewind reads the source's timeline from its control file, which a promotion updates
+            // only at its next checkpoint: without one it finds "no rewind required" (RewindTest.pm does the same).
+            Sql.exec(source, "CHECKPOINT");
             Endpoint from = endpointSeenFromNodes(source);
             // After a crash, pg_rewind would run crash recovery itself, in single-user mode with the data
             // directory's own postgresql.conf: without conf/replication.conf, wal_log_hints would be off
@@ -155,7 +166,7 @@ public final class DockerRuntime implements NodeRuntime {
                     esac
                     pg_rewind -D "$PGDATA" --source-server="$1" --progress
                     """, args.toArray(String[]::new));
-            progress.accept("pg_rewind: " + Processes.lastLine(output));
+            output.lines().filter(l -> l.startsWith("pg_rewind:")).reduce((a, b) -> b).ifPresent(progress);
         }
         createSlot(source, node.name());
         // What pg_basebackup -R writes; postgresql.auto.conf is read last, so these lines win over

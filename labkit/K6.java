@@ -38,9 +38,10 @@ public final class K6 {
     }
 
     /**
-     * Finds a suitable k6: one on PATH first; else, when {@code compose} is given (the Docker
-     * runtime's compose command, e.g. {@code docker compose -p pglab-lab02}), the built k6 image.
-     * Otherwise one LabException line that says how to get one.
+     * Finds a suitable k6: one on PATH first; else, when {@code compose} is given (with the Docker
+     * runtime: the compose CLI with the project's file, folder and name, e.g. {@code docker compose
+     * -f compose.yaml --project-directory . -p pglab-lab02}), the built k6 image. Otherwise one
+     * LabException line that says how to get one.
      */
     public static K6 find(List<String> compose) {
         return find(compose, System.getenv().getOrDefault("PATH", ""));
@@ -110,10 +111,6 @@ public final class K6 {
         return description;
     }
 
-    boolean inCompose() {
-        return compose != null;
-    }
-
     /**
      * The command that runs {@code k6 <k6Args>}; in compose, as a one-off container named
      * {@code name}, as the owner of {@code outDir} so the files it writes there stay the user's.
@@ -124,7 +121,9 @@ public final class K6 {
             command.add(executable);
         } else {
             command.addAll(compose);
-            command.addAll(List.of("--profile", "k6", "run", "--rm", "-T", "--name", name, "--user", owner(outDir), "k6"));
+            // --no-deps: the lab runs the cluster; compose must not start or recreate its services.
+            command.addAll(List.of("--profile", "k6", "run", "--rm", "--no-deps", "-T", "--name", name, "--user", owner(outDir),
+                    "k6"));
         }
         command.addAll(k6Args);
         return command;

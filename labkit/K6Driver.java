@@ -105,6 +105,7 @@ public final class K6Driver implements LoadDriver {
     public synchronized void reroute(Node writeTo) {
         if (writes != null) {
             counts.add(writes.stop());
+            writes = null;
             writes = launch("writes-" + ++segment, writeTo, writeRate, 0);
         }
     }
@@ -160,7 +161,6 @@ public final class K6Driver implements LoadDriver {
         private final Path json;
         private final Path log;
         private final K6Output.Collector collector;
-        private final long originEpochNanos;
         private Process process;
         private Thread tailer;
         private Thread onExit;
@@ -173,7 +173,7 @@ public final class K6Driver implements LoadDriver {
             this.json = outDir.resolve("k6-" + name + ".json");
             this.log = outDir.resolve("k6-" + name + ".log");
             // The wall clock at the lab clock's origin, taken now: k6 stamps its samples with the wall clock.
-            this.originEpochNanos = K6Output.epochNanos(Instant.now()) - (System.nanoTime() - origin);
+            long originEpochNanos = K6Output.epochNanos(Instant.now()) - (System.nanoTime() - origin);
             this.collector = new K6Output.Collector(ledger, reads::add, node, originEpochNanos);
         }
 

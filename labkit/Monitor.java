@@ -15,6 +15,9 @@ public final class Monitor {
         this.lab = lab;
         this.ledger = ledger;
         this.lag = lag;
+        // a monitor started on a running workload (a new lag sampler after a failover) counts from now
+        this.lastOk = ledger.ok();
+        this.lastFailed = ledger.failed() + ledger.unknown();
     }
 
     /** Prints a line a second for {@code duration}. */
@@ -34,6 +37,7 @@ public final class Monitor {
                 : sample.replayLagMs() != null
                         ? String.format(Locale.ROOT, "replay lag %4.0f ms, %6.1f kB behind", sample.replayLagMs(),
                                 sample.bytesBehind() == null ? Double.NaN : sample.bytesBehind() / 1024)
+                        : sample.state().equals("unreachable") ? "primary unreachable" // the state is the primary's answer
                         : "standby " + sample.state();
         lab.result(String.format(Locale.ROOT, "t=%5.1fs  writes: %4d ok, %4d failed  |  %s", lab.elapsed(),
                 ok - lastOk, failed - lastFailed, lagText));

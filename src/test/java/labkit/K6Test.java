@@ -90,7 +90,7 @@ class K6Test {
         var k6 = K6.inCompose(List.of("docker", "compose", "-p", "pglab-lab02"));
         List<String> command = k6.command("pglab-k6-x-writes-1", out, List.of("run", k6.script(root)));
         String owner = Files.getAttribute(out, "unix:uid") + ":" + Files.getAttribute(out, "unix:gid");
-        assertEquals(List.of("docker", "compose", "-p", "pglab-lab02", "--profile", "k6", "run", "--rm", "-T",
+        assertEquals(List.of("docker", "compose", "-p", "pglab-lab02", "--profile", "k6", "run", "--rm", "--no-deps", "-T",
                 "--name", "pglab-k6-x-writes-1", "--user", owner, "k6", "run", "/scripts/pagila_read_write_test.js"), command);
         assertEquals("/out/lab02/k6-writes-1.json", k6.file(root, out.resolve("k6-writes-1.json")));
         assertThrows(IllegalArgumentException.class, () -> k6.file(root, dir.resolve("elsewhere.json")));
@@ -105,5 +105,16 @@ class K6Test {
         String query = "/" + env.database() + "?sslmode=disable&application_name=pglab-k6";
         assertEquals("postgres://" + user + "@127.0.0.1:15433" + query, K6.onPath(dir.toString()).k6().url(node));
         assertEquals("postgres://" + user + "@postgres-standby:5432" + query, K6.inCompose(List.of("docker", "compose")).url(node));
+    }
+
+    @Test
+    void theImageIsBuiltWithTheExtensionsTheErrorMessageNames() throws Exception {
+        String dockerfile = Files.readString(Path.of("k6/Dockerfile"));
+        var built = java.util.regex.Pattern.compile("--with \"?([^\"@\\s]+)").matcher(dockerfile).results()
+                .map(m -> m.group(1)).toList();
+        assertEquals(List.of("github.com/grafana/xk6-sql", "github.com/grafana/xk6-sql-driver-postgres"), built);
+        built.forEach(module -> assertTrue(K6.HOW_TO_GET.contains("--with " + module), module));
+        // the runtime stage is the official k6 image with the extended binary in its place
+        assertTrue(dockerfile.contains("FROM ${K6_IMAGE}\nCOPY --from=build /xk6/k6 /usr/bin/k6"), dockerfile);
     }
 }

@@ -47,11 +47,13 @@ record LabProcess(int exitCode, String stdout, String stderr, Path out, double s
         return stderr.lines().filter(l -> !l.startsWith("[jbang]") && !l.isBlank()).toList();
     }
 
-    /** PostgreSQL server processes started from a pglab work dir that are still alive. */
+    /** PostgreSQL server processes started from a lab's work dir (/tmp/pglab-NNN/…) that are still alive. */
     static List<String> leftoverServers() {
         return ProcessHandle.allProcesses()
                 .map(ph -> ph.info().commandLine().orElse(""))
-                .filter(c -> c.contains("postgres") && c.contains("pglab-"))
+                .filter(c -> c.contains("postgres") && WORK_DIR.matcher(c).find())
                 .toList();
     }
+
+    private static final java.util.regex.Pattern WORK_DIR = java.util.regex.Pattern.compile("/pglab-\\d+/");
 }
