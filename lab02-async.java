@@ -58,6 +58,7 @@ class Lab02 implements Callable<Integer> {
         var events = new ArrayList<Event>();
         try (var cluster = Cluster.create(lab)) {
             summary.put("runtime", cluster.runtime());
+            var k6 = load.k6(cluster.composeCommand());
 
             lab.step("2.0", "The cluster of Module 1, with the standby in another region");
             lab.say("""
@@ -75,7 +76,7 @@ class Lab02 implements Callable<Integer> {
                     at %.0f per second; customers browse films on the standby at %.0f per second. Arrivals follow a
                     fixed schedule, so a slow server shows as latency, not as fewer requests.""".formatted(
                     load.rate, load.readRate));
-            var workload = load.builtin(lab);
+            var workload = load.driver(lab, k6);
             workload.start(primary, standby);
             var lag = LagSampler.start(lab, primary, standby, Duration.ofMillis(100));
             long toStandbyAtStart = link.bytesToStandby();

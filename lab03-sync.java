@@ -18,6 +18,7 @@ import labkit.DurationConverter;
 import labkit.LagSampler;
 import labkit.Lab;
 import labkit.LabOptions;
+import labkit.K6;
 import labkit.Latency;
 import labkit.LoadDriver;
 import labkit.Monitor;
@@ -50,6 +51,7 @@ class Lab03 implements Callable<Integer> {
 
     @Mixin LabOptions options;
     @Mixin WorkloadOptions load;
+    private K6 k6;
 
     @Option(names = "--phase", defaultValue = "10s", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "How long each phase (async, then sync) runs the workload. Default: ${DEFAULT-VALUE}.")
@@ -70,6 +72,7 @@ class Lab03 implements Callable<Integer> {
         var events = new ArrayList<Event>();
         try (var cluster = Cluster.create(lab)) {
             summary.put("runtime", cluster.runtime());
+            k6 = load.k6(cluster.composeCommand());
 
             lab.step("3.0", "The cluster of Module 2, and its asynchronous write latency");
             lab.say("""
@@ -170,11 +173,11 @@ class Lab03 implements Callable<Integer> {
     }
 
     /** A running phase: its workload, lag sampler and live line. */
-    private record Phase(labkit.Workload workload, LagSampler lag, Monitor monitor) {}
+    private record Phase(LoadDriver workload, LagSampler lag, Monitor monitor) {}
 
-    private static Phase startPhase(Lab lab, WorkloadOptions load, Node primary, Node standby, List<Event> events,
+    private Phase startPhase(Lab lab, WorkloadOptions load, Node primary, Node standby, List<Event> events,
                                     String label) {
-        var workload = load.builtin(lab);
+        var workload = load.driver(lab, k6);
         workload.start(primary, standby);
         var lag = LagSampler.start(lab, primary, standby, Duration.ofMillis(100));
         events.add(new Event(lab.elapsed(), label));

@@ -37,6 +37,11 @@ public final class Cluster implements AutoCloseable {
         return runtime.kind();
     }
 
+    /** The docker runtime's compose command (a k6 service can join the cluster), or null for local nodes. */
+    public List<String> composeCommand() {
+        return null;
+    }
+
     public NodeRuntime nodeRuntime() {
         return runtime;
     }

@@ -15,7 +15,6 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,7 +37,7 @@ final class DockerEngine implements AutoCloseable {
     /** What a command printed (stdout and stderr, in order) and how it ended. */
     record Result(long exitCode, String output) {}
 
-    private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(2);
     // Long enough for a stop that waits for a fast shutdown, and for a followed log between lines.
     private static final Duration RESPONSE_TIMEOUT = Duration.ofMinutes(5);
 
@@ -55,7 +54,7 @@ final class DockerEngine implements AutoCloseable {
      */
     static boolean answers(Map<String, String> env) {
         try {
-            Processes.run(List.of("docker", "version", "--format", "{{.Server.Version}}"), env, PING_TIMEOUT);
+            Processes.run(List.of("docker", "version", "--format", "{{.Server.Version}}"), env, ANSWER_TIMEOUT);
             return true;
         } catch (LabException e) {
             return false;
@@ -65,7 +64,13 @@ final class DockerEngine implements AutoCloseable {
     /** Connects, or says in one line why not. */
     static DockerEngine connect() {
         var config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
-        var client = client(config, RESPONSE_TIMEOUT);
+        var http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .connectionTimeout(ANSWER_TIMEOUT)
+                .responseTimeout(RESPONSE_TIMEOUT)
+                .build();
+        DockerClient client = DockerClientImpl.getInstance(config, http);
         try {
             client.pingCmd().exec();
         } catch (RuntimeException e) {
@@ -74,16 +79,6 @@ final class DockerEngine implements AutoCloseable {
                     + rootMessage(e) + "): start Docker, or use --runtime local", e);
         }
         return new DockerEngine(client);
-    }
-
-    private static DockerClient client(DefaultDockerClientConfig config, Duration responseTimeout) {
-        var http = new ApacheDockerHttpClient.Builder()
-                .dockerHost(config.getDockerHost())
-                .sslConfig(config.getSSLConfig())
-                .connectionTimeout(PING_TIMEOUT)
-                .responseTimeout(responseTimeout)
-                .build();
-        return DockerClientImpl.getInstance(config, http);
     }
 
     DockerClient client() {

@@ -135,7 +135,7 @@ final class DockerNode implements Node {
     }
 
     /** The last line that reports an error, else the last line. */
-    private static String problem(List<String> lines) {
+    static String problem(List<String> lines) {
         return lines.stream().filter(l -> l.contains("FATAL") || l.contains("ERROR") || l.contains("error"))
                 .reduce((a, b) -> b).orElse(lines.isEmpty() ? "no output" : lines.get(lines.size() - 1)).strip();
     }

@@ -33,6 +33,7 @@ public final class DockerRuntime implements NodeRuntime {
     private final Path logDir;
     private final Consumer<String> progress;
     private final Map<String, DockerNode> nodes = new LinkedHashMap<>();
+    private boolean closed;
 
     /**
      * @param project  compose project name, e.g. pglab-lab01 (lower case, digits, dashes)
@@ -166,7 +167,7 @@ public final class DockerRuntime implements NodeRuntime {
                     esac
                     pg_rewind -D "$PGDATA" --source-server="$1" --progress
                     """, args.toArray(String[]::new));
-            output.lines().filter(l -> l.startsWith("pg_rewind:")).reduce((a, b) -> b).ifPresent(progress);
+            output.lines().filter(l -> l.startsWith("pg_rewind:")).forEach(progress);
         }
         createSlot(source, node.name());
         // What pg_basebackup -R writes; postgresql.auto.conf is read last, so these lines win over
@@ -187,7 +188,11 @@ public final class DockerRuntime implements NodeRuntime {
 
     /** Keeps the logs, then removes the containers, the network and the volumes of the run. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             keepLogs();
             for (String id : engine.containersLabeled(PROJECT_LABEL, compose.project())) {
@@ -249,10 +254,8 @@ public final class DockerRuntime implements NodeRuntime {
             return false;
         }, BASEBACKUP_TIMEOUT);
         if (!completed || started[0] == null) {
-            List<String> tail = node.logTail(5);
             throw new LabException("the base backup into " + node.name() + " did not complete: "
-                    + (tail.isEmpty() ? "no log" : tail.get(tail.size() - 1)) + " (see `"
-                    + compose.commandLine("logs", node.name()) + "`)");
+                    + DockerNode.problem(node.logTail(20)) + " (see `" + compose.commandLine("logs", node.name()) + "`)");
         }
         double seconds = Duration.between(started[0], finished[0]).toNanos() / 1e9;
         return new BaseBackup(node, "pg_basebackup", bytes[0], seconds);

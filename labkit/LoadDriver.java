@@ -15,6 +15,9 @@ public interface LoadDriver extends AutoCloseable {
     /** Sends the writes that arrive from now on to another node (after a failover). */
     void reroute(Node writeTo);
 
+    /** The writes so far, filling while the run goes on (for live lines). */
+    Ledger ledger();
+
     /** Stops the arrivals, lets in-flight operations finish or break, and returns what happened. */
     Results stop();
 

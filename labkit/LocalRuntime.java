@@ -117,7 +117,8 @@ public final class LocalRuntime implements NodeRuntime {
 
     @Override
     public String teardownHint() {
-        var stops = nodes.stream().map(n -> pg.tool("pg_ctl") + " stop -D " + n.dataDir()).toList();
+        var stops = nodes.stream().map(n -> String.join(" ", OsUser.asServerUser(
+                List.of(pg.tool("pg_ctl").toString(), "stop", "-D", n.dataDir().toString())))).toList();
         return String.join(" && ", stops) + " && rm -rf " + workDir;
     }
 

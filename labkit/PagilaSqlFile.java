@@ -122,15 +122,23 @@ final class PagilaSqlFile {
         }
         var buffer = new java.io.ByteArrayOutputStream(1 << 17);
         long rows = 0;
-        for (String row; (row = parser.nextCopyRow()) != null; ) {
-            if (error != null) {
-                continue;
+        try {
+            for (String row; (row = parser.nextCopyRow()) != null; ) {
+                if (error != null) {
+                    continue;
+                }
+                buffer.writeBytes(row.getBytes(StandardCharsets.UTF_8));
+                buffer.write('\n');
+                if (buffer.size() >= 1 << 16) {
+                    error = send(in, buffer);
+                }
             }
-            buffer.writeBytes(row.getBytes(StandardCharsets.UTF_8));
-            buffer.write('\n');
-            if (buffer.size() >= 1 << 16) {
-                error = send(in, buffer);
+        } catch (IOException e) {
+            // A truncated block: end the COPY, or the connection stays in COPY mode for good.
+            if (in != null && in.isActive()) {
+                in.cancelCopy();
             }
+            throw e;
         }
         if (error == null) {
             error = send(in, buffer);

@@ -81,7 +81,7 @@ public final class Workload implements LoadDriver {
         this.writeNode = writeTo;
     }
 
-    /** A snapshot of the ledger while the run goes on (for live lines). */
+    @Override
     public Ledger ledger() {
         return ledger;
     }

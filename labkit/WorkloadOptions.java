@@ -2,6 +2,7 @@
 package labkit;
 
 import java.time.Duration;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Options of the labs that run the mixed workload over a replication link. */
@@ -29,6 +30,28 @@ public class WorkloadOptions {
     @Option(names = "--load", defaultValue = "builtin", paramLabel = "builtin|k6",
             description = "Load driver: the built-in workload, or k6 with k6/pagila_read_write_test.js. Default: ${DEFAULT-VALUE}.")
     public String load;
+
+    /**
+     * The k6 that --load k6 needs, looked up before any node starts so that a missing k6 stops the
+     * lab with nothing to clean up; null for --load builtin.
+     * @param compose the compose command of the docker runtime (k6 may run as its service), or null
+     */
+    public K6 k6(List<String> compose) {
+        return switch (load) {
+            case "builtin" -> null;
+            case "k6" -> K6.find(compose);
+            default -> throw new LabException("--load must be builtin or k6 (got \"" + load + "\")");
+        };
+    }
+
+    /** The load driver: k6 when {@link #k6} found one, else the built-in workload. */
+    public LoadDriver driver(Lab lab, K6 k6) {
+        if (k6 == null) {
+            return builtin(lab);
+        }
+        lab.event("Load driver: " + k6.description());
+        return new K6Driver(k6, Env.get().root(), lab.out(), lab.startNanos(), rate, readRate, users, lab::event);
+    }
 
     public Workload builtin(Lab lab) {
         if (rate <= 0 || readRate < 0 || users < 1) {

@@ -2,9 +2,10 @@
 -- official Pagila (1,000 films, 599 customers, 200 actors, ~4,600 copies, ~16,000 rentals and
 -- payments in 2022), made up from the small word lists below.
 --
--- Deterministic: one seed, and every random() is drawn while scanning a generate_series (or a
--- MATERIALIZED CTE built from one), so the draws come in the same order whatever plan the joins
--- get. Same PostgreSQL major + same scale = same rows, byte for byte.
+-- Deterministic: one seed, and each statement draws its random() values in one place only,
+-- while scanning a generate_series or a temp table filled by an earlier statement, so the draws
+-- come in the same order whatever plan the joins get. Same PostgreSQL major + same scale = same
+-- rows, byte for byte, from psql or from the kit.
 --
 -- The scale multiplies the facts (inventory, rentals, payments); the catalogue stays the same.
 -- It comes from the setting pglab.scale (default 1), so this file runs the same way by hand:
@@ -227,13 +228,13 @@ $$;
 
 -- Facts, multiplied by the scale. Copies: none for 5 % of the films, else 2-8 per film, each in
 -- a random store (Pagila: 4,581 copies, 42 films without one).
+CREATE TEMP TABLE copies_per_film AS
+SELECT film_id, CASE WHEN random() < 0.05 THEN 0 ELSE 2 + floor(random() * 7)::integer END AS copies
+FROM generate_series(1, 1000) AS film_id;
+
 INSERT INTO inventory (film_id, store_id, last_update)
-WITH copies AS MATERIALIZED (
-    SELECT film_id, CASE WHEN random() < 0.05 THEN 0 ELSE 2 + floor(random() * 7)::integer END AS n
-    FROM generate_series(1, 1000) AS film_id
-)
 SELECT film_id, 1 + floor(random() * 2)::integer, pg_temp.loaded_at()
-FROM copies, generate_series(1, n * pg_temp.scale());
+FROM copies_per_film, generate_series(1, copies * pg_temp.scale());
 
 -- Each copy is rented 1-6 times over 2022 (avg 3.5, so ~16,000 rentals per 4,600 copies). The
 -- year is cut into as many slots as rentals and each rental fits in its slot (it starts at
@@ -242,14 +243,15 @@ FROM copies, generate_series(1, n * pg_temp.scale());
 -- last rental (Pagila: 183 open rentals). Ids follow rental_date, as in Pagila. Times are added
 -- in seconds, never days: adding days to a timestamptz follows the session's TimeZone (DST), and
 -- psql and JDBC sessions do not share one.
+CREATE TEMP TABLE rentals_per_copy AS
+SELECT inventory_id, 1 + floor(random() * 6)::integer AS rentals
+FROM generate_series(1, (SELECT max(inventory_id) FROM inventory)) AS inventory_id;
+
 INSERT INTO rental (rental_id, rental_date, inventory_id, customer_id, return_date, staff_id, last_update)
-WITH copy AS MATERIALIZED (
-    SELECT inventory_id, 1 + floor(random() * 6)::integer AS rentals
-    FROM generate_series(1, (SELECT max(inventory_id) FROM inventory)) AS inventory_id
-), drawn AS MATERIALIZED (
+WITH drawn AS MATERIALIZED (
     SELECT inventory_id, slot, rentals, random() AS start_draw, random() AS length_draw, random() AS open_draw,
            1 + floor(random() * (SELECT count(*) FROM customer))::integer AS customer_id
-    FROM copy, generate_series(0, rentals - 1) AS slot
+    FROM rentals_per_copy, generate_series(0, rentals - 1) AS slot
 ), timed AS (
     SELECT d.inventory_id, d.customer_id, s.manager_staff_id AS staff_id,
            timestamptz '2022-01-01 00:00:00+00' + interval '1 second'
@@ -306,4 +308,4 @@ SELECT setval('store_store_id_seq', max(store_id)) FROM store;
 
 -- The helpers above live in this session only; drop them so the session is as it was.
 DROP FUNCTION pg_temp.pick(text, double precision), pg_temp.a(text), pg_temp.scale(), pg_temp.loaded_at();
-DROP TABLE pg_temp.words, pg_temp.fact_keys;
+DROP TABLE pg_temp.words, pg_temp.fact_keys, pg_temp.copies_per_film, pg_temp.rentals_per_copy;

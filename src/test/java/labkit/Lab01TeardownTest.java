@@ -66,24 +66,29 @@ class Lab01TeardownTest {
         assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left after: " + teardown);
     }
 
-    /** Real initdb and pg_ctl, and a postgres that starts with a setting it refuses (bootstrap runs still work). */
+    /**
+     * A --pg-bin whose postgres starts with a setting it refuses: initdb (real) still works, and
+     * pg_ctl (real, told with -p to use the broken postgres) fails to start the server.
+     */
     private Path brokenServerBin() throws Exception {
         PgInstall real = PgBinaries.find(java.util.Optional.empty(), null, false, s -> {});
         Path bin = Files.createTempDirectory("broken-bin");
-        for (String tool : List.of("initdb", "pg_ctl")) {
-            Files.createSymbolicLink(bin.resolve(tool), real.tool(tool));
-        }
-        Path postgres = bin.resolve("postgres");
-        Files.writeString(postgres, """
-                #!/bin/sh
-                case " $* " in
-                  *" -D "*) case " $* " in *" --boot "*|*" --single "*|*" -C "*|*" --check "*) ;; *) set -- "$@" -c max_connections=-1 ;; esac ;;
-                esac
+        Files.createSymbolicLink(bin.resolve("initdb"), real.tool("initdb"));
+        script(bin.resolve("pg_ctl"), """
+                case "$1" in start) exec %s "$@" -p %s ;; *) exec %s "$@" ;; esac
+                """.formatted(real.tool("pg_ctl"), bin.resolve("postgres"), real.tool("pg_ctl")));
+        script(bin.resolve("postgres"), """
+                case " $* " in *" -D "*) set -- "$@" -c max_connections=-1 ;; esac
                 exec %s "$@"
                 """.formatted(real.tool("postgres")));
-        postgres.toFile().setExecutable(true, false);
         bin.toFile().setReadable(true, false);
         bin.toFile().setExecutable(true, false);
         return bin;
+    }
+
+    private static void script(Path file, String body) throws Exception {
+        Files.writeString(file, "#!/bin/sh\n" + body);
+        file.toFile().setReadable(true, false);
+        file.toFile().setExecutable(true, false);
     }
 }
