@@ -116,6 +116,7 @@ class Lab04 implements Callable<Integer> {
         var events = new ArrayList<Event>();
         try (var cluster = Cluster.create(lab)) {
             summary.put("runtime", cluster.runtime());
+            var k6 = load.k6(cluster.composeCommand());
 
             lab.step("4.0", "The cluster of Module 2, with the standby in another region");
             lab.say("""
@@ -132,7 +133,7 @@ class Lab04 implements Callable<Integer> {
                     First the primary waits at every commit for postgres-standby (Module 3). A name with a hyphen is
                     double-quoted inside the setting; a reload is enough.""");
             syncStandby(lab, primary, standby, "'\"" + standby.name() + "\"'", "sync");
-            var workload = load.builtin(lab);
+            var workload = load.driver(lab, k6);
             workload.start(primary, standby);
             double began = lab.elapsed();
             var lag = LagSampler.start(lab, primary, standby, SAMPLE_EVERY);
@@ -281,6 +282,7 @@ class Lab04 implements Callable<Integer> {
             followers.put("outageSeconds", outage.toMillis() / 1000.0);
             followers.set("sync", outageJson(sync, all));
             followers.set("async", outageJson(async, all));
+            // the headline catch-up is the async one: there the standby missed the whole outage's WAL
             followers.put("catchUpSeconds", round(async.catchUpSeconds()));
             followers.put("lostAcked", sync.audit().lostAcked() + async.audit().lostAcked());
             var failover = summary.putObject("failover");

@@ -118,14 +118,14 @@ public final class Cluster implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // Ctrl+C: the hook is running or about to
-        }
         teardown();
     }
 
+    /**
+     * Runs once, from close() or from the shutdown hook (Ctrl+C), whichever comes first; the other
+     * waits on the lock until it is done. The hook stays registered: removing it in close() could
+     * race a Ctrl+C, and the JVM would then halt in the middle of the teardown.
+     */
     private synchronized void teardown() {
         if (closed) {
             return;

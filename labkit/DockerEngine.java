@@ -5,6 +5,7 @@ package labkit;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
@@ -81,8 +82,13 @@ final class DockerEngine implements AutoCloseable {
         return new DockerEngine(client);
     }
 
-    DockerClient client() {
-        return client;
+    boolean hasImage(String image) {
+        try {
+            client.inspectImageCmd(image).exec();
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        }
     }
 
     /** The container of a compose service (v1 and v2 label them alike), running or not. */
@@ -104,6 +110,18 @@ final class DockerEngine implements AutoCloseable {
 
     InspectContainerResponse inspect(String id) {
         return client.inspectContainerCmd(id).exec();
+    }
+
+    /** The container's command (compose.yaml's {@code command:}). */
+    List<String> command(String id) {
+        String[] cmd = inspect(id).getConfig().getCmd();
+        return cmd == null ? List.of() : List.of(cmd);
+    }
+
+    /** The engine's host system, e.g. "Debian GNU/Linux 12 (bookworm)" or "Docker Desktop". */
+    String operatingSystem() {
+        String os = client.infoCmd().exec().getOperatingSystem();
+        return os == null ? "" : os;
     }
 
     boolean running(String id) {

@@ -1,6 +1,8 @@
 package labkit;
 
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -92,7 +94,7 @@ final class DockerNode implements Node {
      * (PGDATA set as in the node), e.g. pg_rewind while the server is down. {@code args} are $1…
      */
     String runOnDataDirectory(String script, String... args) {
-        var command = new java.util.ArrayList<>(List.of("bash", "-euc", script, "pglab"));
+        var command = new ArrayList<>(List.of("bash", "-euc", script, "pglab"));
         command.addAll(List.of(args));
         var result = engine.runBeside(containerId, "postgres", Map.of(DockerRuntime.PROJECT_LABEL, compose.project()),
                 Duration.ofMinutes(10), command.toArray(String[]::new));
@@ -104,7 +106,7 @@ final class DockerNode implements Node {
 
     /** The server's options in compose.yaml ({@code -c config_file=…}, …), for other ways of starting it. */
     List<String> serverOptions() {
-        List<String> cmd = List.of(engine.inspect(containerId).getConfig().getCmd());
+        List<String> cmd = engine.command(containerId);
         return cmd.isEmpty() || !cmd.get(0).equals("postgres") ? cmd : cmd.subList(1, cmd.size());
     }
 
@@ -119,7 +121,7 @@ final class DockerNode implements Node {
             }
             try (var c = connect()) {
                 return;
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 lastError = e.getMessage();
             }
             if (System.nanoTime() > deadline) {

@@ -120,8 +120,7 @@ public final class DockerRuntime implements NodeRuntime {
      */
     @Override
     public String bindAddressForNodes() {
-        String os = engine.client().infoCmd().exec().getOperatingSystem();
-        if (os != null && os.contains("Docker Desktop")) {
+        if (engine.operatingSystem().contains("Docker Desktop")) {
             return "127.0.0.1";
         }
         DockerNode node = nodes.values().stream().filter(DockerNode::isRunning).findFirst()

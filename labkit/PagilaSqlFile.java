@@ -36,7 +36,7 @@ final class PagilaSqlFile {
         @Override
         public String toString() {
             String head = statement.lines().findFirst().orElse("");
-            return "line " + line + " (" + (head.length() > 60 ? head.substring(0, 60) + "…" : head) + "): " + error;
+            return "line " + line + " `" + (head.length() > 60 ? head.substring(0, 60) + "…" : head) + "`: " + error;
         }
     }
 

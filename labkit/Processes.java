@@ -72,9 +72,10 @@ public final class Processes {
     }
 
     /** The program's own name, without the runuser/setpriv wrapper used to drop root. */
-    private static String describe(List<String> command) {
-        return command.stream().filter(a -> a.contains("/") || a.startsWith("pg_") || a.equals("postgres"))
-                .findFirst().map(a -> a.substring(a.lastIndexOf('/') + 1)).orElse(command.get(0));
+    static String describe(List<String> command) {
+        int wrapped = command.indexOf("--");
+        String program = wrapped >= 0 && wrapped + 1 < command.size() ? command.get(wrapped + 1) : command.get(0);
+        return program.substring(program.lastIndexOf('/') + 1);
     }
 
     static String lastLine(String output) {

@@ -3,9 +3,9 @@
 -- payments in 2022), made up from the small word lists below.
 --
 -- Deterministic: one seed, and each statement draws its random() values in one place only,
--- while scanning a generate_series or a temp table filled by an earlier statement, so the draws
--- come in the same order whatever plan the joins get. Same PostgreSQL major + same scale = same
--- rows, byte for byte, from psql or from the kit.
+-- over rows in a fixed order (a generate_series, a sorted list, or a temp table filled by an
+-- earlier statement), so the draws come in the same order whatever plan the joins get. Same
+-- PostgreSQL major + same scale = same rows, byte for byte, from psql or from the kit.
 --
 -- The scale multiplies the facts (inventory, rentals, payments); the catalogue stays the same.
 -- It comes from the setting pglab.scale (default 1), so this file runs the same way by hand:
@@ -157,8 +157,7 @@ FROM (SELECT n, 1 + floor(random() * 2)::integer AS store_id,
 
 -- 1,000 films titled "FIRST SECOND" (all pairs shuffled, the first 1,000 taken), with Pagila's
 -- kinds of description, prices, lengths and ratings. fulltext is filled by film_fulltext_trigger.
-INSERT INTO film (title, description, release_year, language_id, rental_duration, rental_rate, length,
-                  replacement_cost, rating, special_features, last_update)
+CREATE TEMP TABLE film_titles AS
 WITH pair AS MATERIALIZED (
     SELECT f || ' ' || s AS title
     FROM unnest((SELECT items FROM words WHERE list = 'title_first')) WITH ORDINALITY AS a(f, i),
@@ -166,9 +165,12 @@ WITH pair AS MATERIALIZED (
     ORDER BY i, j
 ), shuffled AS MATERIALIZED (
     SELECT title, random() AS place_in_list FROM pair
-), chosen AS MATERIALIZED (
-    SELECT title FROM shuffled ORDER BY place_in_list LIMIT 1000
-), drawn AS MATERIALIZED (
+)
+SELECT title FROM shuffled ORDER BY place_in_list LIMIT 1000;
+
+INSERT INTO film (title, description, release_year, language_id, rental_duration, rental_rate, length,
+                  replacement_cost, rating, special_features, last_update)
+WITH drawn AS MATERIALIZED (
     SELECT title,
            initcap(pg_temp.a(pg_temp.pick('mood', random()))) || ' ' || pg_temp.pick('genre', random())
                || ' of ' || pg_temp.a(pg_temp.pick('role', random()))
@@ -183,7 +185,7 @@ WITH pair AS MATERIALIZED (
            9.99 + floor(random() * 21) AS replacement_cost,
            (enum_range(NULL::mpaa_rating))[1 + floor(random() * 5)::integer] AS rating,
            1 + floor(random() * 15)::integer AS feature_bits
-    FROM chosen
+    FROM film_titles
 )
 SELECT title, description, release_year, language_id, rental_duration, rental_rate, length, replacement_cost,
        rating,
@@ -292,20 +294,24 @@ $$;
 
 -- The ids above were given explicitly or by serial: move every sequence past them so that
 -- later inserts (the lab's workload adds rentals and payments) get fresh ids.
-SELECT setval('actor_actor_id_seq', max(actor_id)) FROM actor;
-SELECT setval('address_address_id_seq', max(address_id)) FROM address;
-SELECT setval('category_category_id_seq', max(category_id)) FROM category;
-SELECT setval('city_city_id_seq', max(city_id)) FROM city;
-SELECT setval('country_country_id_seq', max(country_id)) FROM country;
-SELECT setval('customer_customer_id_seq', max(customer_id)) FROM customer;
-SELECT setval('film_film_id_seq', max(film_id)) FROM film;
-SELECT setval('inventory_inventory_id_seq', max(inventory_id)) FROM inventory;
-SELECT setval('language_language_id_seq', max(language_id)) FROM language;
-SELECT setval('payment_payment_id_seq', max(payment_id)) FROM payment;
-SELECT setval('rental_rental_id_seq', max(rental_id)) FROM rental;
-SELECT setval('staff_staff_id_seq', max(staff_id)) FROM staff;
-SELECT setval('store_store_id_seq', max(store_id)) FROM store;
+DO $$
+BEGIN
+    PERFORM setval('actor_actor_id_seq', max(actor_id)) FROM actor;
+    PERFORM setval('address_address_id_seq', max(address_id)) FROM address;
+    PERFORM setval('category_category_id_seq', max(category_id)) FROM category;
+    PERFORM setval('city_city_id_seq', max(city_id)) FROM city;
+    PERFORM setval('country_country_id_seq', max(country_id)) FROM country;
+    PERFORM setval('customer_customer_id_seq', max(customer_id)) FROM customer;
+    PERFORM setval('film_film_id_seq', max(film_id)) FROM film;
+    PERFORM setval('inventory_inventory_id_seq', max(inventory_id)) FROM inventory;
+    PERFORM setval('language_language_id_seq', max(language_id)) FROM language;
+    PERFORM setval('payment_payment_id_seq', max(payment_id)) FROM payment;
+    PERFORM setval('rental_rental_id_seq', max(rental_id)) FROM rental;
+    PERFORM setval('staff_staff_id_seq', max(staff_id)) FROM staff;
+    PERFORM setval('store_store_id_seq', max(store_id)) FROM store;
+END
+$$;
 
 -- The helpers above live in this session only; drop them so the session is as it was.
 DROP FUNCTION pg_temp.pick(text, double precision), pg_temp.a(text), pg_temp.scale(), pg_temp.loaded_at();
-DROP TABLE pg_temp.words, pg_temp.fact_keys, pg_temp.copies_per_film, pg_temp.rentals_per_copy;
+DROP TABLE pg_temp.words, pg_temp.film_titles, pg_temp.fact_keys, pg_temp.copies_per_film, pg_temp.rentals_per_copy;

@@ -18,7 +18,6 @@ name=${STANDBY_NAME:-postgres-standby}
 slot=${name//[^a-z0-9_]/_}
 # Set while a backup runs: files left by an interrupted one (container killed) are not a standby.
 incomplete=${PGDATA%/}.incomplete
-# Messages go to stderr like pg_basebackup's, so the container log keeps them in order.
 
 # PostgreSQL refuses to run as root; the official image has gosu, the test image setpriv.
 as_postgres() {
@@ -31,6 +30,7 @@ as_postgres() {
     fi
 }
 
+# Messages go to stderr like pg_basebackup's, so the container log keeps them in order.
 if [[ -e $incomplete ]]; then
     echo "init-standby: the last base backup was interrupted: starting over" >&2
     find "$PGDATA" -mindepth 1 -delete

@@ -46,6 +46,19 @@ class Lab02LocalTest {
         assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
     }
 
+    @Test
+    void loadK6WithoutK6IsOneClearLineAndStartsNothing() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.util.Arrays.stream(System.getenv("PATH").split(":"))
+                .noneMatch(dir -> java.nio.file.Files.isExecutable(Path.of(dir, "k6"))), "a k6 is on PATH");
+        var run = LabProcess.run("lab02-async.java", out, "--yes", "--runtime", "local", "--load", "k6");
+        assertEquals(1, run.exitCode(), run.transcript());
+        assertEquals(1, run.errorLines().size(), run.transcript());
+        assertTrue(run.errorLines().get(0).contains("xk6 build") && run.errorLines().get(0).contains("docker compose"),
+                run.transcript());
+        assertTrue(!run.stdout().contains("Starting primary"), run.transcript());
+        assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
+    }
+
     /** Every PNG listed in summary.json exists, decodes and has the charts' size. */
     static void assertPlots(Path out, JsonNode summary) throws Exception {
         assertTrue(summary.path("plots").size() > 0, summary.toString());

@@ -249,7 +249,8 @@ class PagilaTest {
             var e = assertThrows(LabException.class,
                     () -> Pagila.load(c, "official", 1, line -> {}, sqlDir(), cache, unreachable()));
             assertTrue(e.getMessage().startsWith("the official Pagila did not load: table rental is missing;"
-                    + " first error at line 16 (CREATE EXTENSION IF NOT EXISTS pglab_no_such_extension"), e.getMessage());
+                    + " first error at line 16 `CREATE EXTENSION IF NOT EXISTS pglab_no_such_extension WITH …`:"
+                    + " ERROR: extension \"pglab_no_such_extension\" is not available"), e.getMessage());
             assertTrue(e.getMessage().endsWith(": use --dataset generated"), e.getMessage());
         }
         var progress = new ArrayList<String>();
