@@ -61,8 +61,14 @@ public final class Cluster implements AutoCloseable {
 
     public NodeRuntime.BaseBackup baseBackup(Node primary, String name, NodeRuntime.Endpoint upstream) {
         lab.event("Taking a base backup of \"" + primary.name() + "\" into \"" + name + "\" (streams from " + upstream + ")");
-        var backup = runtime.createStandby(name, nextPort++, primary, upstream,
-                bytes -> lab.progress(String.format("base backup: %,d kB copied", bytes / 1024)));
+        long[] lastShown = {0};
+        var backup = runtime.createStandby(name, nextPort++, primary, upstream, bytes -> {
+            long now = System.nanoTime();
+            if (now - lastShown[0] > 1_000_000_000L) { // a line a second, however often the copy reports
+                lastShown[0] = now;
+                lab.progress(String.format("base backup: %,d kB copied", bytes / 1024));
+            }
+        });
         nodes.add(backup.standby());
         lab.event("Started standby \"" + name + "\" on port " + backup.standby().port());
         return backup;

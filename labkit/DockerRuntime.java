@@ -42,6 +42,10 @@ public final class DockerRuntime implements NodeRuntime {
      * @param progress receives the compose CLI's output (image pulls, container creation)
      */
     public DockerRuntime(String project, String image, String major, Path logDir, Consumer<String> progress) {
+        if (image.substring(image.lastIndexOf('/') + 1).contains(":")) {
+            throw new LabException("PGLAB_IMAGE is an image repository without a tag (got " + image + "): the tag is "
+                    + "the PostgreSQL major, from --pg-version or PG_MAJOR");
+        }
         this.engine = DockerEngine.connect();
         Path root = Env.get().root();
         try {

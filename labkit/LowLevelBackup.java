@@ -30,6 +30,8 @@ final class LowLevelBackup {
             boolean modern = c.getMetaData().getDatabaseMajorVersion() >= 15;
             st.execute(modern ? "SELECT pg_backup_start('pglab', true)" : "SELECT pg_start_backup('pglab', true, false)");
             long bytes = copyTree(primary.dataDir(), target, bytesCopied);
+            // the server refuses a data directory that others may read
+            Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
             try (var rs = st.executeQuery(modern ? "SELECT labelfile, spcmapfile FROM pg_backup_stop(false)"
                     : "SELECT labelfile, spcmapfile FROM pg_stop_backup(false, false)")) {
                 rs.next();

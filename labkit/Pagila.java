@@ -4,9 +4,12 @@ package labkit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +17,10 @@ import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.DoubleConsumer;
 import java.util.regex.Pattern;
@@ -69,7 +74,8 @@ public final class Pagila {
             case "generated" -> generated(c, scale, sqlDir, progress);
             case "official" -> official(c, scale, cache, officialBase, progress);
             case "auto" -> auto(c, scale, sqlDir, cache, officialBase, progress);
-            default -> throw new LabException("unknown dataset '" + requestedSource + "': use auto, generated or official");
+            default -> throw new LabException(
+                    "unknown dataset '" + requestedSource + "': use auto, generated or official");
         };
         runOwn(c, sqlDir.resolve("pglab.sql"), progress);
         execute(c, "ANALYZE");
@@ -129,7 +135,8 @@ public final class Pagila {
             download(cache, officialBase, progress);
         } catch (IOException e) {
             throw new LabException("cannot download the official Pagila (" + e.getMessage()
-                    + "): use --dataset generated, or put " + OFFICIAL_SCHEMA + " and " + OFFICIAL_DATA + " in " + cache);
+                    + "): use --dataset generated, or put " + OFFICIAL_SCHEMA + " and " + OFFICIAL_DATA
+                    + " in " + cache);
         }
         if (scale != 1) {
             progress.accept("the official Pagila has one size: --scale " + scale + " does not apply to it");
@@ -146,9 +153,9 @@ public final class Pagila {
         };
         var data = runOfficial(c, cache.resolve(OFFICIAL_DATA), dataRead);
         dataRead.accept(1.0);
-        var failures = new java.util.ArrayList<>(schema.failures());
+        var failures = new ArrayList<>(schema.failures());
         failures.addAll(data.failures());
-        var skipped = new java.util.TreeSet<>(schema.skippedCommands());
+        var skipped = new TreeSet<>(schema.skippedCommands());
         skipped.addAll(data.skippedCommands());
         if (!skipped.isEmpty()) {
             progress.accept("skipped psql commands " + String.join(", ", skipped) + " (only psql knows them)");
@@ -172,7 +179,8 @@ public final class Pagila {
     /** pg_dump's files set search_path to '' and more: give the session its defaults back afterwards. */
     private static PagilaSqlFile.Result runOfficial(Connection c, Path file, DoubleConsumer read) {
         try {
-            return PagilaSqlFile.run(c, file, PagilaSqlFile.OnError.CONTINUE, (sql, rows, fraction) -> read.accept(fraction));
+            return PagilaSqlFile.run(c, file, PagilaSqlFile.OnError.CONTINUE,
+                    (sql, rows, fraction) -> read.accept(fraction));
         } catch (PagilaSqlFile.Malformed e) {
             throw new LabException(file + " is not a complete SQL file: " + e.getMessage()
                     + "; delete it so that it is downloaded again, or use --dataset generated");
@@ -230,12 +238,30 @@ public final class Pagila {
                 Thread.currentThread().interrupt();
                 throw new IOException("download of " + uri + " interrupted");
             } catch (IOException e) {
-                String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+                String reason = reason(e, uri);
                 throw new IOException(reason.contains(uri.toString()) ? reason : uri + ": " + reason, e);
             } finally {
                 Files.deleteIfExists(partial);
             }
         }
+    }
+
+    /** Java's HTTP client often says only "ConnectException": find the cause a user can act on. */
+    private static String reason(Throwable e, URI uri) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
+                return "cannot resolve " + uri.getHost();
+            }
+            if (t instanceof HttpConnectTimeoutException) {
+                return "no connection to " + uri.getHost() + " within 5 s";
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return e.getClass().getSimpleName();
     }
 
     private static boolean looksLikeDump(Path file) throws IOException {

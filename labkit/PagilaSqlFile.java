@@ -211,7 +211,8 @@ final class PagilaSqlFile {
 
         private static final Pattern COPY_FROM_STDIN =
                 Pattern.compile("(?is)^COPY\\s.*\\bFROM\\s+stdin\\b.*");
-        private static final Pattern DOLLAR_TAG = Pattern.compile("\\$([A-Za-z_\\x{80}-\\x{10FFFF}][\\w\\x{80}-\\x{10FFFF}]*)?\\$");
+        private static final Pattern DOLLAR_TAG =
+                Pattern.compile("\\$([A-Za-z_\\x{80}-\\x{10FFFF}][\\w\\x{80}-\\x{10FFFF}]*)?\\$");
 
         private final BufferedReader in;
         private int lineNumber;

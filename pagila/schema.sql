@@ -154,7 +154,8 @@ CREATE TABLE rental (
     last_update timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX idx_fk_inventory_id ON rental (inventory_id);
-CREATE UNIQUE INDEX idx_unq_rental_rental_date_inventory_id_customer_id ON rental (rental_date, inventory_id, customer_id);
+CREATE UNIQUE INDEX idx_unq_rental_rental_date_inventory_id_customer_id
+    ON rental (rental_date, inventory_id, customer_id);
 
 CREATE TABLE payment (
     payment_id serial PRIMARY KEY,

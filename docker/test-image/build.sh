@@ -9,14 +9,14 @@
 # root filesystem, the cached tarball (so a fresh engine needs no second debootstrap).
 #
 # Usage: docker/test-image/build.sh [--force]
-# Env:   PGLAB_TEST_IMAGE (default pglab/postgres-test:15), PGLAB_CACHE (default /var/cache/pglab),
+# Env:   PGLAB_TEST_IMAGE (default pglab/postgres-test:15), PGLAB_IMAGE_CACHE (default /var/cache/pglab),
 #        PGLAB_DEBIAN_MIRROR (default: the bookworm mirror configured for apt on this machine).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 image=${PGLAB_TEST_IMAGE:-pglab/postgres-test:15}
 rootfs_image=pglab/debian-rootfs:bookworm
-cache=${PGLAB_CACHE:-/var/cache/pglab}
+cache=${PGLAB_IMAGE_CACHE:-/var/cache/pglab}
 tarball=$cache/debian-bookworm-postgresql-15.tar
 force=false
 [[ ${1:-} == --force ]] && force=true

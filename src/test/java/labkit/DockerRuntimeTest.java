@@ -152,6 +152,13 @@ class DockerRuntimeTest {
         assertEquals(available, DockerRuntime.available(), "the real engine is untouched by the checks above");
     }
 
+    @Test
+    void aTaggedImageIsOneClearError() {
+        var e = assertThrows(LabException.class, () -> new DockerRuntime("pglab-test-tag", "postgres:17", "18",
+                logs, line -> {}));
+        assertTrue(e.getMessage().contains("without a tag") && e.getMessage().contains("--pg-version"), e.getMessage());
+    }
+
     private static boolean inRecovery(Node node) {
         return "t".equals(Sql.scalar(node, "SELECT pg_is_in_recovery()"));
     }

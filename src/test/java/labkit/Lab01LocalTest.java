@@ -38,6 +38,23 @@ class Lab01LocalTest {
         assertTrue(Files.exists(out.resolve("logs/postgres-primary.log")), "primary log kept");
     }
 
+    /** Where PostgreSQL 18 is not installed, its server binaries come from Maven Central: no pg_basebackup there. */
+    @Test
+    void lowLevelBackupWithServerBinariesFromMavenCentral() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(PgBinaries.find(java.util.Optional.empty(), null, false, s -> {})
+                .major() != 18, "PostgreSQL 18 is installed here: the Maven Central path would not be taken");
+        var run = LabProcess.run("lab01-basebackup.java", out, "--yes", "--runtime", "local", "--pg-version", "18");
+        assertEquals(0, run.exitCode(), run.transcript());
+        JsonNode s = run.summary();
+        assertTrue(run.stdout().contains("(maven-central)"), run.transcript());
+        assertEquals("low-level-api", s.path("baseBackup").path("method").asText());
+        assertTrue(s.path("primary").path("version").asText().startsWith("18."), s.toString());
+        assertEquals("streaming", s.path("standby").path("state").asText());
+        JsonNode rental = s.path("tables").path("rental");
+        assertTrue(rental.path("primary").asLong() > 0 && rental.path("primary").equals(rental.path("standby")), s.toString());
+        assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
+    }
+
     @Test
     void scaleMultipliesTheRentals() throws Exception {
         var one = LabProcess.run("lab01-basebackup.java", out.resolve("s1"), "--yes", "--runtime", "local",

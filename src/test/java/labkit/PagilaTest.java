@@ -2,7 +2,6 @@ package labkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -103,7 +102,8 @@ class PagilaTest {
             assertEquals(0, scalar(c, "SELECT count(*) FROM payment p JOIN rental r USING (rental_id)"
                     + " WHERE p.customer_id <> r.customer_id OR p.staff_id <> r.staff_id"));
             assertEquals(0, scalar(c, "SELECT count(*) FROM payment p JOIN rental r USING (rental_id)"
-                    + " JOIN inventory i USING (inventory_id) JOIN film f USING (film_id) WHERE p.amount < f.rental_rate"));
+                    + " JOIN inventory i USING (inventory_id) JOIN film f USING (film_id)"
+                    + " WHERE p.amount < f.rental_rate"));
             // Every foreign key of schema.sql is in place (generate.sql drops the facts' keys while loading).
             assertEquals(21, scalar(c, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
                     + " AND connamespace = 'public'::regnamespace"));
@@ -111,15 +111,6 @@ class PagilaTest {
                     + " AND conrelid IN ('inventory'::regclass, 'rental'::regclass, 'payment'::regclass)"));
             assertEquals(0, scalar(c, "SELECT count(*) FROM pg_constraint WHERE NOT convalidated"));
             assertEquals(0, scalar(c, "SELECT count(*) FROM film WHERE fulltext IS NULL OR fulltext = ''"));
-        }
-    }
-
-    @Test
-    void theWorkloadsWriteWorksAfterLoading() throws SQLException {
-        // Its own database: gen1 stays as generated for the other cases.
-        try (var c = server.newDatabase("genwrite")) {
-            Pagila.load(c, "generated", 1, line -> {});
-            assertNewRentalAndPayment(c);
         }
     }
 
@@ -148,6 +139,7 @@ class PagilaTest {
             Pagila.load(again, "generated", 1, line -> {});
         }
         String first = fingerprint("gen1");
+        assertTrue(first.matches("[0-9a-f]{480}"), "one md5 per table, none of an empty table: " + first);
         assertEquals(first, fingerprint("gen1again"));
 
         // The containers load the same files with psql, as scripts/init-db.sh does: same rows.
@@ -160,11 +152,6 @@ class PagilaTest {
                     "-f", Env.get().root().resolve("pagila").resolve(file).toString()));
         }
         assertEquals(first, fingerprint("genpsql"));
-
-        try (var c = server.newDatabase("gen2")) {
-            Pagila.load(c, "generated", 2, line -> {});
-        }
-        assertNotEquals(first, fingerprint("gen2"));
     }
 
     @Test
@@ -219,8 +206,8 @@ class PagilaTest {
                     () -> Pagila.load(c, "official", 1, line -> {}, sqlDir(), cache, unreachable()));
             assertTrue((System.nanoTime() - start) / 1e9 < 10, "the download fails fast");
             assertTrue(e.getMessage().startsWith("cannot download the official Pagila ("), e.getMessage());
-            assertTrue(e.getMessage().endsWith("use --dataset generated, or put pagila-schema.sql and pagila-data.sql in "
-                    + cache), e.getMessage());
+            String advice = "use --dataset generated, or put pagila-schema.sql and pagila-data.sql in " + cache;
+            assertTrue(e.getMessage().endsWith(advice), e.getMessage());
             assertFalse(e.getMessage().contains("\n"));
             assertEquals(0, scalar(c, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"));
         }
@@ -229,6 +216,8 @@ class PagilaTest {
             var dataset = Pagila.load(c, "auto", 1, progress::add, sqlDir(), cache, unreachable());
             assertEquals("generated", dataset.source());
             assertEquals(1000, count(c, "film"));
+            // The sequences are past the generated ids: the lab's workload can write.
+            assertNewRentalAndPayment(c);
         }
         assertTrue(progress.stream().anyMatch(l -> l.startsWith("official Pagila not available (http://127.0.0.1:")
                 && l.endsWith("): loading the generated dataset")), progress.toString());
@@ -321,7 +310,8 @@ class PagilaTest {
             var parts = new StringBuilder();
             for (String table : List.of("actor", "address", "category", "city", "country", "customer", "film",
                     "film_actor", "film_category", "inventory", "language", "payment", "rental", "staff", "store")) {
-                parts.append(scalarText(c, "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM " + table + " t"));
+                parts.append(scalarText(c,
+                        "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM " + table + " t"));
             }
             return parts.toString();
         }
