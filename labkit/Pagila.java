@@ -3,6 +3,7 @@ package labkit;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
@@ -69,19 +70,37 @@ public final class Pagila {
         if (scale < 1) {
             throw new LabException("--scale must be 1 or more, got " + scale);
         }
+        if (!List.of("auto", "generated", "official").contains(requestedSource)) {
+            throw new LabException("unknown dataset '" + requestedSource + "': use auto, generated or official");
+        }
         long start = System.nanoTime();
-        String source = switch (requestedSource) {
-            case "generated" -> generated(c, scale, sqlDir, progress);
-            case "official" -> official(c, scale, cache, officialBase, progress);
-            case "auto" -> auto(c, scale, sqlDir, cache, officialBase, progress);
-            default -> throw new LabException(
-                    "unknown dataset '" + requestedSource + "': use auto, generated or official");
-        };
-        runOwn(c, sqlDir.resolve("pglab.sql"), progress);
-        execute(c, "ANALYZE");
-        progress.accept("analyzed");
-        double seconds = (System.nanoTime() - start) / 1e9;
-        return new Dataset(source, source.equals("official") ? 1 : scale, seconds);
+        // Statement by statement, each in its own transaction, as psql runs a file.
+        boolean autoCommit = autoCommit(c, true);
+        try {
+            String source = switch (requestedSource) {
+                case "generated" -> generated(c, scale, sqlDir, progress);
+                case "official" -> official(c, scale, cache, officialBase, progress);
+                default -> auto(c, scale, sqlDir, cache, officialBase, progress);
+            };
+            runOwn(c, sqlDir.resolve("pglab.sql"), progress);
+            execute(c, "ANALYZE");
+            progress.accept("analyzed");
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Dataset(source, source.equals("official") ? 1 : scale, seconds);
+        } finally {
+            autoCommit(c, autoCommit);
+        }
+    }
+
+    /** Sets autocommit and returns what it was. */
+    private static boolean autoCommit(Connection c, boolean on) {
+        try {
+            boolean was = c.getAutoCommit();
+            c.setAutoCommit(on);
+            return was;
+        } catch (SQLException e) {
+            throw new LabException("cannot set autocommit on the connection: " + e.getMessage(), e);
+        }
     }
 
     private static String auto(Connection c, int scale, Path sqlDir, Path cache, URI officialBase,
@@ -254,6 +273,11 @@ public final class Pagila {
             }
             if (t instanceof HttpConnectTimeoutException) {
                 return "no connection to " + uri.getHost() + " within 5 s";
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return "cannot connect to " + uri.getAuthority();
             }
         }
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -2,6 +2,7 @@
 package labkit;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,7 +41,7 @@ final class PagilaSqlFile {
         }
     }
 
-    record Result(int statements, long rowsCopied, List<String> skippedCommands, List<Failure> failures) {}
+    record Result(long rowsCopied, List<String> skippedCommands, List<Failure> failures) {}
 
     /** Called after each statement with its row count (updated or copied) and how much of the file is read. */
     interface Progress {
@@ -57,7 +58,6 @@ final class PagilaSqlFile {
     static Result run(Connection connection, Path file, OnError onError, Progress progress)
             throws IOException, SQLException {
         long size = Math.max(1, Files.size(file));
-        int statements = 0;
         long rowsCopied = 0;
         var skipped = new ArrayList<String>();
         var failures = new ArrayList<Failure>();
@@ -73,7 +73,6 @@ final class PagilaSqlFile {
                     continue;
                 }
                 var sql = (Parser.Sql) item;
-                statements++;
                 long rows;
                 String error;
                 if (sql.copyFromStdin()) {
@@ -103,7 +102,7 @@ final class PagilaSqlFile {
                 progress.executed(sql.text(), rows, Math.min(1.0, counted.count / (double) size));
             }
         }
-        return new Result(statements, rowsCopied, List.copyOf(skipped), List.copyOf(failures));
+        return new Result(rowsCopied, List.copyOf(skipped), List.copyOf(failures));
     }
 
     private record Copied(long rows, String error) {}
@@ -120,7 +119,7 @@ final class PagilaSqlFile {
         } catch (SQLException e) {
             error = firstLine(e);
         }
-        var buffer = new java.io.ByteArrayOutputStream(1 << 17);
+        var buffer = new ByteArrayOutputStream(1 << 17);
         long rows = 0;
         try {
             for (String row; (row = parser.nextCopyRow()) != null; ) {
@@ -155,7 +154,7 @@ final class PagilaSqlFile {
         return new Copied(error == null ? rows : 0, error);
     }
 
-    private static String send(CopyIn in, java.io.ByteArrayOutputStream buffer) {
+    private static String send(CopyIn in, ByteArrayOutputStream buffer) {
         try {
             in.writeToCopy(buffer.toByteArray(), 0, buffer.size());
             buffer.reset();
