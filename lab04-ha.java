@@ -28,6 +28,7 @@ import labkit.LagSampler;
 import labkit.Latency;
 import labkit.Ledger;
 import labkit.Ledger.Outcome;
+import labkit.LoadDriver;
 import labkit.Monitor;
 import labkit.Node;
 import labkit.NodeRuntime;
@@ -47,10 +48,12 @@ import tech.tablesaw.api.Table;
 
 @Command(name = "lab04-ha", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Module 4: High Availability Demos (Reacting to Failure).",
-                "One workload runs through the whole lab. 4.1 stops the standby for --outage, in sync mode (writes",
-                "stall) and in async mode (writes go on), starts it again and measures its catch-up. 4.2 stops the",
-                "primary, promotes the standby, re-routes the writes and measures the RTO, then brings the old",
-                "primary back as a follower with pg_rewind and checks that both hold the same data.",
+                "One workload runs through the whole lab.",
+                "4.1 stops the standby for --outage, in sync mode (writes stall) and in",
+                "    async mode (writes go on), starts it again and measures its catch-up.",
+                "4.2 stops the primary, promotes the standby, re-routes the writes and",
+                "    measures the RTO; then brings the old primary back as a follower with",
+                "    pg_rewind and checks that both nodes hold the same data.",
                 "Results: out/lab04/summary.json, CSV and PNG charts."})
 class Lab04 implements Callable<Integer> {
     /** Steady workload before each fault, so that the charts show the normal rate first. */
@@ -74,6 +77,14 @@ class Lab04 implements Callable<Integer> {
     public static void main(String... args) {
         Lab.main(new Lab04(), args);
     }
+
+    private Lab lab;
+    private Cluster cluster;
+    /** One workload through the whole lab, as a k6 script left running would be. */
+    private LoadDriver workload;
+    /** When the workload started, on the lab clock (s). */
+    private double began;
+    private final List<Event> events = new ArrayList<>();
 
     /**
      * One follower outage in one mode, on the lab clock (seconds): the mode ran from {@code from}
@@ -106,16 +117,27 @@ class Lab04 implements Callable<Integer> {
         }
     }
 
+    /** 4.2 on the ledger's clock (ns since the lab's start): where the RTO starts, its phases, where it ends. */
+    private record Failover(String newPrimary, long firstFailure, long decided, long promoted, long firstOk) {
+        double detectMs() { return (decided - firstFailure) / 1e6; }
+        double promoteMs() { return (promoted - decided) / 1e6; }
+        double rerouteMs() { return (firstOk - promoted) / 1e6; }
+        double rtoMs() { return (firstOk - firstFailure) / 1e6; }
+    }
+
+    /** The end of the lab: the whole run, the rejoined node's lag, the final audit and data check. */
+    private record Rejoin(LoadDriver.Results results, LagSampler lag, Audit.Result audit, int timeline,
+                          String oldPrimaryState, boolean dataEqual, long rows) {}
+
     @Override
     public Integer call() throws Exception {
         if (outage.toMillis() < 1000) {
             throw new LabException("--outage must be at least 1s");
         }
-        var lab = Lab.start("lab04", "Module 4: High Availability Demos (Reacting to Failure)", options);
-        var summary = lab.summary();
-        var events = new ArrayList<Event>();
-        try (var cluster = Cluster.create(lab)) {
-            summary.put("runtime", cluster.runtime());
+        lab = Lab.start("lab04", "Module 4: High Availability Demos (Reacting to Failure)", options);
+        try (var c = Cluster.create(lab)) {
+            cluster = c;
+            lab.summary().put("runtime", cluster.runtime());
             var k6 = load.k6(cluster.composeCommand());
 
             lab.step("4.0", "The cluster of Module 2, with the standby in another region");
@@ -132,132 +154,32 @@ class Lab04 implements Callable<Integer> {
             lab.say("""
                     First the primary waits at every commit for postgres-standby (Module 3). A name with a hyphen is
                     double-quoted inside the setting; a reload is enough.""");
-            syncStandby(lab, primary, standby, "'\"" + standby.name() + "\"'", "sync");
-            var workload = load.driver(lab, k6);
+            syncStandby(primary, standby, "'\"" + standby.name() + "\"'", "sync");
+            workload = load.driver(lab, k6);
             workload.start(primary, standby);
-            double began = lab.elapsed();
+            began = lab.elapsed();
+            events.add(new Event(began, "sync mode"));
             var lag = LagSampler.start(lab, primary, standby, SAMPLE_EVERY);
             var monitor = new Monitor(lab, workload.ledger(), lag);
-            events.add(new Event(began, "sync mode"));
-            var sync = followerOutage(lab, cluster, primary, standby, workload.ledger(), monitor, began, "sync", events);
+            var sync = followerOutage(primary, standby, monitor, "sync");
 
             lab.step("4.1", "Demo: Follower Failure (Catch-up Recovery), in Async mode");
             lab.say("""
                     The same outage with the default, asynchronous replication: the primary no longer waits for
                     anyone. The workload keeps running while we switch.""");
-            syncStandby(lab, primary, standby, "''", "async");
+            syncStandby(primary, standby, "''", "async");
             events.add(new Event(lab.elapsed(), "async mode"));
-            var async = followerOutage(lab, cluster, primary, standby, workload.ledger(), monitor, began, "async", events);
+            var async = followerOutage(primary, standby, monitor, "async");
 
             lab.step("4.2", "Demo: Leader Failure (Manual Failover)");
-            lab.say("The workload goes on writing to postgres-primary, in async mode (the usual setting).");
-            monitor.watch(STEADY);
-            lab.say("Action: stop postgres-primary.");
-            lab.command(byRuntime(cluster, "docker compose stop postgres-primary",
-                    "pg_ctl stop -m fast -D <data dir of postgres-primary>"));
-            double stopped = lab.elapsed();
-            events.add(new Event(stopped, "primary stopped"));
-            primary.stop();
-            lab.event("Stopped node \"" + primary.name() + "\"");
-            lab.say("""
-                    Observe: every write fails. The standby still serves reads but refuses writes: the cluster is
-                    read-only. Nothing promotes it by itself: PostgreSQL has no built-in failover.""");
-            lab.command(standby.psqlCommand() + " -c \"CREATE TABLE failover_probe (id int)\"");
-            lab.result(refusal(standby, "CREATE TABLE failover_probe (id int)"));
-            lab.say("""
-                    The lab plays the monitoring system: it checks the primary once a second and declares it down
-                    after %d failed checks in a row (one failed check may be a network blip).""".formatted(HEALTH_CHECKS));
-            detectDown(lab, monitor, primary);
-
-            lab.say("""
-                    Action: promote postgres-standby. It replays the WAL it has, leaves recovery, starts a new
-                    timeline and accepts writes.""");
-            lab.command(byRuntime(cluster, "docker compose exec -u postgres postgres-standby pg_ctl promote",
-                    "pg_ctl promote -D <data dir of postgres-standby>") + "    (or in SQL: SELECT pg_promote();)");
-            double promoteStart = lab.elapsed();
-            standby.promote();
-            double promoted = lab.elapsed();
-            events.add(new Event(promoted, "promoted"));
-            lab.event("Promoted node \"" + standby.name() + "\"");
-            lab.show(standby, "SELECT pg_is_in_recovery(), current_setting('cluster_name') AS cluster_name, "
-                    + "pg_walfile_name(pg_current_wal_lsn()) AS wal_file");
-            String newPrimary = Sql.scalar(standby, "SELECT current_setting('cluster_name')");
-            lab.say("""
-                    The WAL file name begins with the timeline, now 2. Action: re-route the writes to the new
-                    primary (with k6: a new connection string, and run it again).""");
-            var ledger = workload.ledger();
-            workload.reroute(standby);
-            events.add(new Event(lab.elapsed(), "re-routed"));
-            lab.event("Writes re-routed to \"" + standby.name() + "\"");
-            monitor.watch(Duration.ofSeconds(3));
+            var failover = failover(primary, standby, monitor);
             lag.close();
 
-            // the first write that failed once the primary was going down (4.1 had no failed writes to skip, but be exact)
-            var firstFailure = ledger.writes().stream()
-                    .filter(w -> w.outcome() != Outcome.OK && w.doneNanos() >= nanos(stopped))
-                    .min(Comparator.comparingLong(Ledger.Write::doneNanos))
-                    .orElseThrow(() -> new LabException("no write failed after the primary stopped: raise --rate"));
-            var firstOk = ledger.firstOkAfter(nanos(promoted))
-                    .orElseThrow(() -> new LabException("no write succeeded on the new primary within 3 s"));
-            double detectMs = (nanos(promoteStart) - firstFailure.doneNanos()) / 1e6;
-            double promoteMs = (promoted - promoteStart) * 1000;
-            double rerouteMs = (firstOk.doneNanos() - nanos(promoted)) / 1e6;
-            double rtoMs = (firstOk.doneNanos() - firstFailure.doneNanos()) / 1e6;
-            lab.table(Table.create("RTO, from the ledger",
-                    StringColumn.create("phase", "detect: first failed write -> decision to promote",
-                            "promote: pg_ctl promote", "re-route: promoted -> first acknowledged write", "RTO"),
-                    DoubleColumn.create("ms", round(detectMs), round(promoteMs), round(rerouteMs), round(rtoMs))));
-            lab.result(String.format(Locale.ROOT, "RTO %.1f s: from the first failed write to the first acknowledged "
-                    + "write on %s.", rtoMs / 1000, firstOk.node()));
-
             lab.step("4.2", "Bring the Old Primary Back as a Follower");
-            lab.say("""
-                    postgres-primary must not simply start again: it would be a second primary (split brain). It has
-                    to follow the new timeline. pg_rewind first undoes what it wrote after the fork point that the new
-                    primary never got, copying those blocks back from the new primary (nothing after a clean stop: a
-                    primary sends all its WAL before it shuts down; after a crash there may be some). Then it starts
-                    as a standby streaming from postgres-standby. The history file of timeline 2 names the fork point:""");
-            String timeline = Sql.scalar(standby, "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
-            lab.show(standby, "SELECT pg_read_file('pg_wal/" + timeline + ".history') AS timeline_history");
-            lab.command(byRuntime(cluster,
-                    "docker compose run --rm postgres-primary pg_rewind -D \"$PGDATA\" "
-                            + "--source-server=\"host=postgres-standby user=postgres dbname=pagila\"",
-                    "pg_rewind -D <data dir of postgres-primary> --source-server=\"host=127.0.0.1 port=" + standby.port()
-                            + " user=postgres dbname=pagila\""));
-            lab.command("touch <data dir of postgres-primary>/standby.signal, primary_conninfo = '... application_name="
-                    + primary.name() + "' in its postgresql.auto.conf, then start it");
-            var backLink = cluster.link(standby).delay(load.linkDelay, load.jitter);
-            cluster.nodeRuntime().rejoinAsStandby(primary, standby,
-                    new NodeRuntime.Endpoint(cluster.nodeRuntime().hostSeenFromNodes(), backLink.port()), true);
-            events.add(new Event(lab.elapsed(), "rejoined"));
-            lab.event("Rewound \"" + primary.name() + "\" and started it as a standby of \"" + standby.name() + "\"");
-            var rejoinLag = LagSampler.start(lab, standby, primary, SAMPLE_EVERY);
-            var rejoinMonitor = new Monitor(lab, ledger, rejoinLag);
-            Wait.until("\"" + primary.name() + "\" streams timeline " + Integer.parseInt(timeline, 16), primary,
-                    "SELECT status || ' ' || received_tli FROM pg_stat_wal_receiver",
-                    "streaming " + Integer.parseInt(timeline, 16), Duration.ofSeconds(60));
-            cluster.waitForStreaming(standby, primary);
-            var replication = lab.show(standby, "SELECT application_name, state, sync_state FROM pg_stat_replication");
-            String oldPrimaryState = replication.where(replication.stringColumn("application_name")
-                    .isEqualTo(primary.name())).stringColumn("state").get(0);
-            lab.say("Its log: recovery, then streaming from the new primary, on the old timeline up to the fork, then on the new one.");
-            ServerLog.storyFrom(primary, "shutdown request", 20).forEach(lab::result);
-            rejoinMonitor.watch(Duration.ofSeconds(2));
-            waitForBacklog(lab, rejoinMonitor, ledger, began);
-            var results = workload.stop();
-            standby.waitForCatchup(primary, Duration.ofSeconds(60));
-            rejoinLag.close();
-            lab.say("Every write of the lab, audited on the new primary:");
-            var finalAudit = Audit.on(results.ledger(), standby);
-            lab.table(Report.audit(finalAudit));
-            lab.say("Both nodes, row by row (the keys of every write, hashed in order):");
-            lab.command(standby.psqlCommand() + " -c \"" + FINGERPRINT + "\"");
-            var data = Sql.query(standby, FINGERPRINT).append(Sql.query(primary, FINGERPRINT));
-            lab.table(data);
-            boolean dataEqual = data.rejectColumns("node").dropDuplicateRows().rowCount() == 1;
+            var rejoin = rejoin(primary, standby);
 
             lab.step("Outcome", "Catch-up recovery and failover");
-            var all = results.ledger();
+            var all = rejoin.results().ledger();
             lab.result(String.format(Locale.ROOT, """
                             Follower down for %d s. Sync mode: writes stalled for %d whole seconds (%d commits waiting \
                             on SyncRep), the standby missed only %,d kB and caught up in %.1f s. Async mode: %,d writes \
@@ -269,8 +191,9 @@ class Lab04 implements Callable<Integer> {
             lab.result(String.format(Locale.ROOT, """
                             Leader down: %s promoted, RTO %.0f ms (detect %.0f, promote %.0f, re-route %.0f). \
                             Acknowledged writes lost: %d. The old primary follows the new one (%s); same data: %s.""",
-                    newPrimary, rtoMs, detectMs, promoteMs, rerouteMs, finalAudit.lostAcked(), oldPrimaryState,
-                    dataEqual ? "yes" : "NO"));
+                    failover.newPrimary(), failover.rtoMs(), failover.detectMs(), failover.promoteMs(),
+                    failover.rerouteMs(), rejoin.audit().lostAcked(), rejoin.oldPrimaryState(),
+                    rejoin.dataEqual() ? "yes" : "NO"));
             lab.say("""
                     A follower heals itself: it reconnects, replays what it missed, and nothing is lost. In sync mode
                     the clients paid for the outage instead of the standby: a single synchronous standby is a single
@@ -278,42 +201,18 @@ class Lab04 implements Callable<Integer> {
                     heal itself: someone, or a tool such as Patroni, must detect the failure, promote a standby and
                     move the clients, and detection is most of the RTO.""");
 
-            var followers = summary.putObject("followerFailure");
-            followers.put("outageSeconds", outage.toMillis() / 1000.0);
-            followers.set("sync", outageJson(sync, all));
-            followers.set("async", outageJson(async, all));
-            // the headline catch-up is the async one: there the standby missed the whole outage's WAL
-            followers.put("catchUpSeconds", round(async.catchUpSeconds()));
-            followers.put("lostAcked", sync.audit().lostAcked() + async.audit().lostAcked());
-            var failover = summary.putObject("failover");
-            failover.put("newPrimary", newPrimary);
-            failover.put("rtoMs", round(rtoMs));
-            failover.putObject("rtoPhasesMs").put("detect", round(detectMs)).put("promote", round(promoteMs))
-                    .put("reroute", round(rerouteMs));
-            failover.put("healthChecks", HEALTH_CHECKS);
-            failover.put("lostAcked", finalAudit.lostAcked()).put("unknownPresent", finalAudit.unknownPresent())
-                    .put("unknownAbsent", finalAudit.unknownAbsent());
-            failover.put("timeline", Integer.parseInt(timeline, 16));
-            failover.put("rewind", true);
-            failover.put("oldPrimaryState", oldPrimaryState);
-            failover.put("dataEqual", dataEqual);
-            failover.put("rows", data.longColumn("pglab_write").get(0));
-            Report.writes(summary, all);
-            summary.putObject("settings").put("rate", load.rate).put("readRate", load.readRate)
-                    .put("linkDelayMs", load.linkDelay.toMillis()).put("jitterMs", load.jitter.toMillis())
-                    .put("outageSeconds", outage.toMillis() / 1000.0).put("healthChecks", HEALTH_CHECKS);
-            summary.put("postgresVersion", standby.version());
-
-            var perSecond = Timeline.perSecond(results);
+            report(sync, async, failover, rejoin);
+            lab.summary().put("postgresVersion", standby.version());
+            var perSecond = Timeline.perSecond(rejoin.results());
             Report.csv(perSecond, lab.out().resolve("per-second.csv"));
             all.writeCsv(lab.out().resolve("writes.csv"));
-            Report.csv(lagTable(List.of(lag, rejoinLag), List.of(standby.name(), primary.name() + " (rejoined)")),
+            Report.csv(lagTable(List.of(lag, rejoin.lag()), List.of(standby.name(), primary.name() + " (rejoined)")),
                     lab.out().resolve("catch-up.csv"));
-            var plots = summary.putArray("plots");
-            plots.add(save(lab, Charts.throughput(all, events), "throughput.png"));
-            plots.add(save(lab, catchUpChart(List.of(behind(standby.name(), lag),
-                    behind(primary.name() + ", rejoining", rejoinLag)), events), "catch-up.png"));
-            plots.add(save(lab, Charts.latencyPerSecond(List.of(Timeline.percentiles(perSecond, "write")), events),
+            var plots = lab.summary().putArray("plots");
+            plots.add(save(Charts.throughput(all, events), "throughput.png"));
+            plots.add(save(catchUpChart(List.of(behind(standby.name(), lag),
+                    behind(primary.name() + ", rejoining", rejoin.lag())), events), "catch-up.png"));
+            plots.add(save(Charts.latencyPerSecond(List.of(Timeline.percentiles(perSecond, "write")), events),
                     "latency.png"));
         }
         lab.writeSummary();
@@ -321,15 +220,160 @@ class Lab04 implements Callable<Integer> {
     }
 
     /**
+     * 4.2 with the workload writing to {@code primary}: stop it, detect that it is down, promote
+     * {@code standby}, re-route the writes, and take the RTO and its phases from the ledger.
+     */
+    private Failover failover(Node primary, Node standby, Monitor monitor) {
+        lab.say("The workload goes on writing to postgres-primary, in async mode (the usual setting).");
+        monitor.watch(STEADY);
+        lab.say("Action: stop postgres-primary.");
+        lab.command(byRuntime("docker compose stop postgres-primary",
+                "pg_ctl stop -m fast -D <data dir of postgres-primary>"));
+        double stopped = lab.elapsed();
+        events.add(new Event(stopped, "primary stopped"));
+        primary.stop();
+        lab.event("Stopped node \"" + primary.name() + "\"");
+        lab.say("""
+                Observe: every write fails. The standby still serves reads but refuses writes: the cluster is
+                read-only. Nothing promotes it by itself: PostgreSQL has no built-in failover.""");
+        lab.command(standby.psqlCommand() + " -c \"CREATE TABLE failover_probe (id int)\"");
+        lab.result(refusal(standby, "CREATE TABLE failover_probe (id int)"));
+        lab.say("""
+                The lab plays the monitoring system: it checks the primary once a second and declares it down
+                after %d failed checks in a row (one failed check may be a network blip).""".formatted(HEALTH_CHECKS));
+        detectDown(primary, monitor);
+
+        lab.say("""
+                Action: promote postgres-standby. It replays the WAL it has, leaves recovery, starts a new
+                timeline and accepts writes.""");
+        lab.command(byRuntime("docker compose exec -u postgres postgres-standby pg_ctl promote",
+                "pg_ctl promote -D <data dir of postgres-standby>") + "    (or in SQL: SELECT pg_promote();)");
+        double promoteStart = lab.elapsed();
+        standby.promote();
+        double promoted = lab.elapsed();
+        events.add(new Event(promoted, "promoted"));
+        lab.event("Promoted node \"" + standby.name() + "\"");
+        lab.show(standby, "SELECT pg_is_in_recovery(), current_setting('cluster_name') AS cluster_name, "
+                + "pg_walfile_name(pg_current_wal_lsn()) AS wal_file");
+        lab.say("""
+                The WAL file name begins with the timeline, now 2. Action: re-route the writes to the new
+                primary (with k6: a new connection string, and run it again).""");
+        workload.reroute(standby);
+        events.add(new Event(lab.elapsed(), "re-routed"));
+        lab.event("Writes re-routed to \"" + standby.name() + "\"");
+        monitor.watch(Duration.ofSeconds(3));
+
+        var ledger = workload.ledger();
+        // the first write that failed once the primary was going down (4.1 fails none, but be exact)
+        var firstFailure = ledger.writes().stream()
+                .filter(w -> w.outcome() != Outcome.OK && w.doneNanos() >= nanos(stopped))
+                .min(Comparator.comparingLong(Ledger.Write::doneNanos))
+                .orElseThrow(() -> new LabException("no write failed after the primary stopped: raise --rate"));
+        var firstOk = ledger.firstOkAfter(nanos(promoted))
+                .orElseThrow(() -> new LabException("no write succeeded on the new primary within 3 s"));
+        var failover = new Failover(Sql.scalar(standby, "SELECT current_setting('cluster_name')"),
+                firstFailure.doneNanos(), nanos(promoteStart), nanos(promoted), firstOk.doneNanos());
+        lab.table(Table.create("RTO, from the ledger",
+                StringColumn.create("phase", "detect: first failed write -> decision to promote",
+                        "promote: pg_ctl promote", "re-route: promoted -> first acknowledged write", "RTO"),
+                DoubleColumn.create("ms", round(failover.detectMs()), round(failover.promoteMs()),
+                        round(failover.rerouteMs()), round(failover.rtoMs()))));
+        lab.result(String.format(Locale.ROOT, "RTO %.1f s: from the first failed write to the first acknowledged "
+                + "write on %s.", failover.rtoMs() / 1000, firstOk.node()));
+        return failover;
+    }
+
+    /**
+     * The old primary back as a follower of the new one (pg_rewind, then streaming); then the
+     * workload stops, every write of the lab is audited on the new primary, and both nodes' data
+     * is compared.
+     */
+    private Rejoin rejoin(Node oldPrimary, Node newPrimary) {
+        lab.say("""
+                postgres-primary must not simply start again: it would be a second primary (split brain). It has
+                to follow the new timeline. pg_rewind first undoes what it wrote after the fork point that the new
+                primary never got, copying those blocks back from the new primary (nothing after a clean stop: a
+                primary sends all its WAL before it shuts down; after a crash there may be some). Then it starts
+                as a standby streaming from postgres-standby. The history file of timeline 2 names the fork point:""");
+        String timelineHex = Sql.scalar(newPrimary, "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
+        int timeline = Integer.parseInt(timelineHex, 16);
+        lab.show(newPrimary, "SELECT pg_read_file('pg_wal/" + timelineHex + ".history') AS timeline_history");
+        lab.command(byRuntime("docker compose run --rm postgres-primary pg_rewind -D \"$PGDATA\" "
+                        + "--source-server=\"host=postgres-standby user=postgres dbname=pagila\"",
+                "pg_rewind -D <data dir of postgres-primary> --source-server=\"host=127.0.0.1 port=" + newPrimary.port()
+                        + " user=postgres dbname=pagila\""));
+        lab.command("touch <data dir of postgres-primary>/standby.signal, primary_conninfo = '... application_name="
+                + oldPrimary.name() + "' in its postgresql.auto.conf, then start it");
+        var backLink = cluster.link(newPrimary).delay(load.linkDelay, load.jitter);
+        cluster.nodeRuntime().rejoinAsStandby(oldPrimary, newPrimary,
+                new NodeRuntime.Endpoint(cluster.nodeRuntime().hostSeenFromNodes(), backLink.port()), true);
+        events.add(new Event(lab.elapsed(), "rejoined"));
+        lab.event("Rewound \"" + oldPrimary.name() + "\" and started it as a standby of \"" + newPrimary.name() + "\"");
+        var lag = LagSampler.start(lab, newPrimary, oldPrimary, SAMPLE_EVERY);
+        var monitor = new Monitor(lab, workload.ledger(), lag);
+        Wait.until("\"" + oldPrimary.name() + "\" streams timeline " + timeline, oldPrimary,
+                "SELECT status || ' ' || received_tli FROM pg_stat_wal_receiver", "streaming " + timeline,
+                Duration.ofSeconds(60));
+        cluster.waitForStreaming(newPrimary, oldPrimary);
+        var replication = lab.show(newPrimary, "SELECT application_name, state, sync_state FROM pg_stat_replication");
+        String state = replication.where(replication.stringColumn("application_name").isEqualTo(oldPrimary.name()))
+                .stringColumn("state").get(0);
+        lab.say("Its log: recovery, then streaming from the new primary: the old timeline up to the fork, then the new one.");
+        ServerLog.storyFrom(oldPrimary, "shutdown request", 20).forEach(lab::result);
+        monitor.watch(Duration.ofSeconds(2));
+        waitForBacklog(monitor);
+        var results = workload.stop();
+        newPrimary.waitForCatchup(oldPrimary, Duration.ofSeconds(60));
+        lag.close();
+
+        lab.say("Every write of the lab, audited on the new primary:");
+        var audit = Audit.on(results.ledger(), newPrimary);
+        lab.table(Report.audit(audit));
+        lab.say("Both nodes, row by row (the keys of every write, hashed in order):");
+        lab.command(newPrimary.psqlCommand() + " -c \"" + FINGERPRINT + "\"");
+        var data = Sql.query(newPrimary, FINGERPRINT).append(Sql.query(oldPrimary, FINGERPRINT));
+        lab.table(data);
+        boolean dataEqual = data.rejectColumns("node").dropDuplicateRows().rowCount() == 1;
+        return new Rejoin(results, lag, audit, timeline, state, dataEqual, data.longColumn("pglab_write").get(0));
+    }
+
+    /** summary.json: followerFailure, failover, writes and settings. */
+    private void report(Outage sync, Outage async, Failover failover, Rejoin rejoin) {
+        var all = rejoin.results().ledger();
+        var followers = lab.summary().putObject("followerFailure");
+        followers.put("outageSeconds", outage.toMillis() / 1000.0);
+        followers.set("sync", outageJson(sync, all));
+        followers.set("async", outageJson(async, all));
+        // the headline catch-up is the async one: there the standby missed the whole outage's WAL
+        followers.put("catchUpSeconds", round(async.catchUpSeconds()));
+        followers.put("lostAcked", sync.audit().lostAcked() + async.audit().lostAcked());
+        var node = lab.summary().putObject("failover");
+        node.put("newPrimary", failover.newPrimary());
+        node.put("rtoMs", round(failover.rtoMs()));
+        node.putObject("rtoPhasesMs").put("detect", round(failover.detectMs()))
+                .put("promote", round(failover.promoteMs())).put("reroute", round(failover.rerouteMs()));
+        node.put("lostAcked", rejoin.audit().lostAcked()).put("unknownPresent", rejoin.audit().unknownPresent())
+                .put("unknownAbsent", rejoin.audit().unknownAbsent());
+        node.put("timeline", rejoin.timeline());
+        node.put("rewind", true);
+        node.put("oldPrimaryState", rejoin.oldPrimaryState());
+        node.put("dataEqual", rejoin.dataEqual());
+        node.put("rows", rejoin.rows());
+        Report.writes(lab.summary(), all);
+        lab.summary().putObject("settings").put("rate", load.rate).put("readRate", load.readRate)
+                .put("linkDelayMs", load.linkDelay.toMillis()).put("jitterMs", load.jitter.toMillis())
+                .put("outageSeconds", outage.toMillis() / 1000.0).put("healthChecks", HEALTH_CHECKS);
+    }
+
+    /**
      * 4.1 in one mode, with the workload running: stop the standby, start it after the outage,
      * measure its catch-up, show its log, and audit the writes so far on it.
      */
-    private Outage followerOutage(Lab lab, Cluster cluster, Node primary, Node standby, Ledger ledger, Monitor monitor,
-                                  double began, String mode, List<Event> events) {
+    private Outage followerOutage(Node primary, Node standby, Monitor monitor, String mode) {
         double from = lab.elapsed();
         monitor.watch(STEADY);
         lab.say("Action: stop postgres-standby (a clean, fast shutdown).");
-        lab.command(byRuntime(cluster, "docker compose stop postgres-standby",
+        lab.command(byRuntime("docker compose stop postgres-standby",
                 "pg_ctl stop -m fast -D <data dir of postgres-standby>"));
         String replayedBeforeStop = standby.lsn();
         standby.stop();
@@ -357,7 +401,7 @@ class Lab04 implements Callable<Integer> {
         monitor.watch(Duration.ofMillis(Math.max(0, Math.round((down + outage.toMillis() / 1000.0 - lab.elapsed()) * 1000))));
 
         lab.say("Action: start postgres-standby again.");
-        lab.command(byRuntime(cluster, "docker compose start postgres-standby",
+        lab.command(byRuntime("docker compose start postgres-standby",
                 "pg_ctl start -D <data dir of postgres-standby>"));
         String target = primary.lsn();
         double up = lab.elapsed();
@@ -372,15 +416,15 @@ class Lab04 implements Callable<Integer> {
         lab.result(String.format(Locale.ROOT, "Caught up in %.1f s: it replayed the %,d kB of WAL it had missed.",
                 catchUp, missed / 1024));
         lab.say("Observe the standby's log: it recovers to a consistent state, reconnects and streams what it missed.");
-        lab.command(byRuntime(cluster, "docker compose logs postgres-standby",
+        lab.command(byRuntime("docker compose logs postgres-standby",
                 "less out/lab04/logs/postgres-standby.log    (kept there after the run)"));
         ServerLog.storyFrom(standby, "shutdown request", 15).forEach(lab::result);
         if (mode.equals("sync")) {
             lab.say("The stalled commits are confirmed now; the writes that queued behind them drain.");
         }
         monitor.watch(Duration.ofSeconds(2));
-        waitForBacklog(lab, monitor, ledger, began);
-        var audit = auditSoFar(ledger, primary, standby);
+        waitForBacklog(monitor);
+        var audit = auditSoFar(workload.ledger(), primary, standby);
         lab.table(Report.audit(audit));
         lab.say(audit.lostAcked() == 0 ? "No acknowledged write is missing on the standby: it healed itself."
                 : audit.lostAcked() + " acknowledged writes are missing on the standby.");
@@ -400,7 +444,7 @@ class Lab04 implements Callable<Integer> {
     }
 
     /** Sets synchronous_standby_names on the primary and waits until the standby has the expected sync_state. */
-    private static void syncStandby(Lab lab, Node primary, Node standby, String quotedNames, String expected) {
+    private void syncStandby(Node primary, Node standby, String quotedNames, String expected) {
         lab.command(primary.psqlCommand() + " -c \"ALTER SYSTEM SET synchronous_standby_names = "
                 + quotedNames.replace("\"", "\\\"") + "\" -c \"SELECT pg_reload_conf()\"");
         primary.appendConf("synchronous_standby_names = " + quotedNames);
@@ -411,7 +455,7 @@ class Lab04 implements Callable<Integer> {
     }
 
     /** The lab's health check: one a second, until {@link #HEALTH_CHECKS} in a row have failed. */
-    private static void detectDown(Lab lab, Monitor monitor, Node primary) {
+    private void detectDown(Node primary, Monitor monitor) {
         int failed = 0;
         for (int check = 1; failed < HEALTH_CHECKS; check++) {
             if (check > 60) {
@@ -445,9 +489,9 @@ class Lab04 implements Callable<Integer> {
      * Waits until the workload is back on its schedule: every write that arrived more than a second
      * ago has completed. After a stall the queued writes take a while to drain.
      */
-    private void waitForBacklog(Lab lab, Monitor monitor, Ledger ledger, double began) {
+    private void waitForBacklog(Monitor monitor) {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (ledger.size() < load.rate * (lab.elapsed() - began - 1) && System.nanoTime() < deadline) {
+        while (workload.ledger().size() < load.rate * (lab.elapsed() - began - 1) && System.nanoTime() < deadline) {
             monitor.watch(Duration.ofSeconds(1));
         }
     }
@@ -499,7 +543,7 @@ class Lab04 implements Callable<Integer> {
                 scaled, events);
     }
 
-    private static String byRuntime(Cluster cluster, String docker, String local) {
+    private String byRuntime(String docker, String local) {
         return cluster.runtime().equals("docker") ? docker : local;
     }
 
@@ -519,7 +563,7 @@ class Lab04 implements Callable<Integer> {
         return end > 0 ? line.substring(0, end + 1) : line;
     }
 
-    private static String save(Lab lab, XYChart chart, String file) {
+    private String save(XYChart chart, String file) {
         Charts.save(chart, lab.out().resolve(file));
         return file;
     }
