@@ -298,7 +298,7 @@ class Lab04 implements Callable<Integer> {
         String timelineHex = Sql.scalar(newPrimary, "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
         int timeline = Integer.parseInt(timelineHex, 16);
         lab.show(newPrimary, "SELECT pg_read_file('pg_wal/" + timelineHex + ".history') AS timeline_history");
-        lab.command(byRuntime("docker compose run --rm postgres-primary pg_rewind -D \"$PGDATA\" "
+        lab.command(byRuntime("docker compose run --rm -u postgres postgres-primary pg_rewind -D \"$PGDATA\" "
                         + "--source-server=\"host=postgres-standby user=postgres dbname=pagila\"",
                 "pg_rewind -D <data dir of postgres-primary> --source-server=\"host=127.0.0.1 port=" + newPrimary.port()
                         + " user=postgres dbname=pagila\""));

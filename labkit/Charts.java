@@ -265,21 +265,24 @@ public final class Charts {
             chart.getStyler().setXAxisMax(max);
             // a label's width in seconds: about 11 px per character on a plot about 1100 px wide
             double secondsPerChar = (max - min) * 11 / 1100;
-            var rowEnds = new ArrayList<Double>();
+            // each row holds the [from, to] spans its labels take; a label near the right edge is
+            // drawn to the left of its line (ChartMarker), so its span is on that side
+            var rowSpans = new ArrayList<List<double[]>>();
             for (Event e : events.stream().sorted(Comparator.comparingDouble(Event::seconds)).toList()) {
+                double width = (e.label().length() + 2) * secondsPerChar;
+                double[] span = e.seconds() + width <= max ? new double[] {e.seconds(), e.seconds() + width}
+                        : new double[] {e.seconds() - width, e.seconds()};
                 int row = 0;
-                while (row < rowEnds.size() && rowEnds.get(row) > e.seconds()) {
+                while (row < rowSpans.size() && rowSpans.get(row).stream().anyMatch(t -> t[0] < span[1] && span[0] < t[1])) {
                     row++;
                 }
-                double end = e.seconds() + (e.label().length() + 2) * secondsPerChar;
-                if (row == rowEnds.size()) {
-                    rowEnds.add(end);
-                } else {
-                    rowEnds.set(row, end);
+                if (row == rowSpans.size()) {
+                    rowSpans.add(new ArrayList<>());
                 }
+                rowSpans.get(row).add(span);
                 chart.addAnnotation(new ChartMarker(e.seconds(), e.label(), row, MARKER));
             }
-            rows = rowEnds.size();
+            rows = rowSpans.size();
         }
         fitYAxes(chart, rows);
         return chart;

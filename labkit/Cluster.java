@@ -39,7 +39,7 @@ public final class Cluster implements AutoCloseable {
 
     /** The docker runtime's compose command (a k6 service can join the cluster), or null for local nodes. */
     public List<String> composeCommand() {
-        return null;
+        return runtime instanceof DockerRuntime docker ? docker.composeCommand() : null;
     }
 
     public NodeRuntime nodeRuntime() {
@@ -149,6 +149,8 @@ public final class Cluster implements AutoCloseable {
     private void keepRunning() {
         if (runtime instanceof LocalRuntime local) {
             local.keep();
+        } else if (runtime instanceof DockerRuntime docker) {
+            docker.keep();
         }
         lab.result("The cluster stays up (--keep). Connect with:");
         for (Node n : nodes) {

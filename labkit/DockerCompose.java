@@ -66,10 +66,16 @@ final class DockerCompose {
         return String.join(" ", cli) + " -p " + project + " " + String.join(" ", args);
     }
 
-    private void run(Duration timeout, Consumer<String> output, String... args) {
+    /** The CLI with this project's file, folder and name: what other tools (k6) add their arguments to. */
+    List<String> command() {
         var command = new ArrayList<>(cli);
         command.addAll(List.of("-f", root.resolve("compose.yaml").toString(), "--project-directory", root.toString(),
                 "-p", project));
+        return command;
+    }
+
+    private void run(Duration timeout, Consumer<String> output, String... args) {
+        var command = command();
         command.addAll(List.of(args));
         try {
             Processes.run(command, env, timeout, output);

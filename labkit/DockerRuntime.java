@@ -81,6 +81,9 @@ public final class DockerRuntime implements NodeRuntime {
 
     public String project() { return compose.project(); }
 
+    /** The compose command of this lab's project, for a k6 service that joins the cluster. */
+    public List<String> composeCommand() { return compose.command(); }
+
     @Override
     public Node createPrimary(String name, int port) {
         requireService(name, PRIMARY);

@@ -83,7 +83,7 @@ public interface Node {
     }
 
     default boolean inRecovery() {
-        return Boolean.parseBoolean(Sql.scalar(this, "SELECT pg_is_in_recovery()"));
+        return "t".equals(Sql.scalar(this, "SELECT pg_is_in_recovery()")); // booleans come back as t/f
     }
 
     /** Waits until {@code standby} has replayed everything this node has written so far. */

@@ -20,6 +20,13 @@ class Lab02LocalTest {
         assertEquals(0, run.exitCode(), run.transcript());
         assertTrue(run.seconds() < 120, "lab02 took " + run.seconds() + " s");
         JsonNode s = run.summary();
+        assertEquals("local", s.path("runtime").asText());
+        assertModule2(s, out);
+        assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
+    }
+
+    /** The Module 2 facts, whatever the runtime. */
+    static void assertModule2(JsonNode s, Path out) throws Exception {
         assertEquals("async", s.path("mode").asText());
         JsonNode writes = s.path("writes");
         assertTrue(writes.path("ok").asLong() > 0, s.toString());
@@ -43,7 +50,6 @@ class Lab02LocalTest {
         assertTrue(s.path("traffic").path("bytesToStandby").asLong() > 0, s.toString());
         assertTrue(s.path("traffic").path("bytesFromStandby").asLong() > 0, s.toString());
         assertPlots(out, s);
-        assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
     }
 
     @Test

@@ -15,13 +15,21 @@ record LabProcess(int exitCode, String stdout, String stderr, Path out, double s
     static final Path ROOT = Path.of("").toAbsolutePath();
 
     static LabProcess run(String script, Path out, String... args) throws IOException, InterruptedException {
+        return run(java.util.Map.of(), script, out, args);
+    }
+
+    /** Runs with extra environment variables (e.g. PGLAB_IMAGE for the Docker tests). */
+    static LabProcess run(java.util.Map<String, String> env, String script, Path out, String... args)
+            throws IOException, InterruptedException {
         var cmd = new ArrayList<>(List.of(ROOT.resolve("jbang").toString(), script, "--out", out.toString()));
         cmd.addAll(List.of(args));
         Path stdout = Files.createTempFile("lab-out", ".txt");
         Path stderr = Files.createTempFile("lab-err", ".txt");
         long start = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile())
-                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        var builder = new ProcessBuilder(cmd).directory(ROOT.toFile())
+                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+        builder.environment().putAll(env);
+        Process p = builder.start();
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new AssertionError(script + " did not finish in 10 minutes");

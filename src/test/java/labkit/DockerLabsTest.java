@@ -1,0 +1,74 @@
+package labkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every lab on the docker runtime, through ./jbang, with the test image CI builds from Debian's
+ * packages (no registry there): the same summary facts as on the local runtime, and nothing of the
+ * lab's compose project left afterwards.
+ */
+class DockerLabsTest {
+    private static final Map<String, String> TEST_IMAGE = Map.of("PGLAB_IMAGE", DockerTestImage.REPOSITORY);
+
+    @TempDir Path out;
+
+    @BeforeAll
+    static void engineAndImage() {
+        DockerTestImage.assumeReady();
+    }
+
+    @Test
+    void lab01() throws Exception {
+        JsonNode s = run("lab01-basebackup.java", "lab01");
+        Lab01LocalTest.assertModule1(s);
+        assertEquals("pg_basebackup", s.path("baseBackup").path("method").asText());
+    }
+
+    @Test
+    void lab02() throws Exception {
+        Lab02LocalTest.assertModule2(run("lab02-async.java", "lab02"), out);
+    }
+
+    @Test
+    void lab03() throws Exception {
+        Lab03LocalTest.assertModule3(run("lab03-sync.java", "lab03"), out);
+    }
+
+    @Test
+    void lab04() throws Exception {
+        Lab04LocalTest.assertModule4(run("lab04-ha.java", "lab04", "--outage", "10s"), out);
+    }
+
+    private JsonNode run(String script, String lab, String... extra) throws Exception {
+        var args = new ArrayList<>(List.of("--yes", "--runtime", "docker", "--pg-version", DockerTestImage.MAJOR));
+        args.addAll(List.of(extra));
+        var run = LabProcess.run(TEST_IMAGE, script, out, args.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run.transcript());
+        JsonNode s = run.summary();
+        assertEquals("docker", s.path("runtime").asText());
+        assertNothingLeft("pglab-" + lab);
+        return s;
+    }
+
+    /** No container, volume or network of the compose project is left. */
+    static void assertNothingLeft(String project) throws Exception {
+        String label = "label=com.docker.compose.project=" + project;
+        for (var what : List.of(List.of("ps", "-a"), List.of("volume", "ls"), List.of("network", "ls"))) {
+            var cmd = new ArrayList<>(List.of("docker"));
+            cmd.addAll(what);
+            cmd.addAll(List.of("-q", "--filter", label));
+            String left = Processes.run(cmd, Map.of(), java.time.Duration.ofSeconds(30)).strip();
+            assertTrue(left.isEmpty(), String.join(" ", what) + " of " + project + " left: " + left);
+        }
+    }
+}
