@@ -35,7 +35,11 @@ case $pglab_dataset in
         echo "init-db: PGLAB_LOAD_PAGILA=none: no Pagila" ;;
     official)
         echo "init-db: loading the official Pagila dump from pagila/cache/"
-        pglab_psql -q -f /pagila/cache/pagila-schema.sql -f /pagila/cache/pagila-data.sql -f /pagila/pglab.sql ;;
+        # Without ON_ERROR_STOP, as psql loads a dump by default: the current dump creates the
+        # pgvector extension, which the image may lack; the row counts below tell what loaded.
+        psql --no-psqlrc -q --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
+            -f /pagila/cache/pagila-schema.sql -f /pagila/cache/pagila-data.sql
+        pglab_psql -q -f /pagila/pglab.sql ;;
     generated)
         echo "init-db: generating Pagila at scale ${PGLAB_PAGILA_SCALE:-1}"
         PGOPTIONS="-c pglab.scale=${PGLAB_PAGILA_SCALE:-1}" \
