@@ -84,6 +84,11 @@ class Lab03 implements Callable<Integer> {
             var primary = cluster.primaryWithPagila("postgres-primary");
             var remote = cluster.remoteStandby(primary, "postgres-standby", load.linkDelay, load.jitter);
             var standby = remote.node();
+            lab.say("""
+                    A %d-second warm-up runs first and is not measured: the JVM compiles the workload's code and
+                    the servers fill their caches, which would otherwise slow the first phase only.""".formatted(
+                    WARM_UP.toSeconds()));
+            warmUp(lab, load, primary, standby);
             var async = runPhase(lab, load, primary, standby, events, "async phase");
             primary.waitForCatchup(standby, Duration.ofSeconds(60));
 
@@ -170,6 +175,16 @@ class Lab03 implements Callable<Integer> {
         }
         lab.writeSummary();
         return 0;
+    }
+
+    private static final Duration WARM_UP = Duration.ofSeconds(3);
+
+    private void warmUp(Lab lab, WorkloadOptions load, Node primary, Node standby) {
+        var warmUp = load.driver(lab, k6);
+        warmUp.start(primary, standby);
+        Wait.sleep(WARM_UP);
+        warmUp.stop();
+        primary.waitForCatchup(standby, Duration.ofSeconds(60));
     }
 
     /** A running phase: its workload, lag sampler and live line. */
