@@ -11,7 +11,7 @@ public class WorkloadOptions {
             description = "Writes (new rentals) arriving per second, whatever the server does. Default: ${DEFAULT-VALUE}.")
     public double rate;
 
-    @Option(names = "--read-rate", defaultValue = "50", paramLabel = "N",
+    @Option(names = "--read-rate", defaultValue = "20", paramLabel = "N",
             description = "Reads (browsing films on the standby) arriving per second. Default: ${DEFAULT-VALUE}.")
     public double readRate;
 
