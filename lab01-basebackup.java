@@ -20,11 +20,12 @@ import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
-@Command(name = "lab01-basebackup", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "lab01-basebackup", mixinStandardHelpOptions = true, version = "pglab 0.1.0", sortOptions = false,
         description = {"Module 1: Cluster Initialization (Base Backup).",
-                "Starts postgres-primary configured for replication, loads Pagila on it, takes a base backup",
-                "into postgres-standby and checks that the standby streams and holds the same data.",
-                "Results: out/lab01/summary.json and logs."})
+                "Starts postgres-primary configured for replication, loads Pagila on it,",
+                "takes a base backup into postgres-standby and checks that the standby",
+                "streams and holds the same data.",
+                "Results: out/lab01/summary.json and the nodes' logs."})
 class Lab01 implements Callable<Integer> {
     @Mixin LabOptions options;
 

@@ -26,11 +26,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "lab02-async", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "lab02-async", mixinStandardHelpOptions = true, version = "pglab 0.1.0", sortOptions = false,
         description = {"Module 2: Asynchronous Replication (The Default & The \"Lag\").",
-                "Runs a mixed Pagila workload (writes to the primary, reads from the standby), measures the",
-                "replication lag, then crashes the primary and audits the standby: acknowledged writes that are",
-                "missing there are lost (RPO > 0). Results: out/lab02/summary.json, CSV and PNG charts."})
+                "Runs a mixed Pagila workload (writes to the primary, reads from the",
+                "standby), measures the replication lag, then crashes the primary and",
+                "audits the standby: acknowledged writes missing there are lost (RPO > 0).",
+                "Results: out/lab02/summary.json, CSV and PNG charts."})
 class Lab02 implements Callable<Integer> {
     enum Fault { zone, process }
 

@@ -35,11 +35,12 @@ import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
-@Command(name = "lab03-sync", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "lab03-sync", mixinStandardHelpOptions = true, version = "pglab 0.1.0", sortOptions = false,
         description = {"Module 3: Synchronous Replication (The \"Safe\" Mode).",
-                "Measures write latency with asynchronous replication, switches the primary to synchronous",
-                "replication and measures it again at the same rate over the same link, then crashes the primary",
-                "and audits the standby: no acknowledged write is lost (RPO = 0).",
+                "Measures write latency with asynchronous replication, switches the",
+                "primary to synchronous replication and measures it again at the same",
+                "rate over the same link, then crashes the primary and audits the",
+                "standby: no acknowledged write is lost (RPO = 0).",
                 "Results: out/lab03/summary.json, CSV and PNG charts.",
                 "",
                 "What a commit waits for, by --commit-level (synchronous_commit):",

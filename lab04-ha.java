@@ -46,7 +46,7 @@ import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
-@Command(name = "lab04-ha", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "lab04-ha", mixinStandardHelpOptions = true, version = "pglab 0.1.0", sortOptions = false,
         description = {"Module 4: High Availability Demos (Reacting to Failure).",
                 "One workload runs through the whole lab.",
                 "4.1 stops the standby for --outage, in sync mode (writes stall) and in",

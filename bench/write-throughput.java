@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
  * labkit (JDBC, virtual threads), then with pgbench (bench/write-transaction.sql), and prints both
  * throughputs and their ratio. Target: builtin/pgbench >= 0.9.
  */
-@Command(name = "write-throughput", mixinStandardHelpOptions = true,
+@Command(name = "write-throughput", mixinStandardHelpOptions = true, version = "pglab 0.1.0",
         description = "Built-in write transaction vs pgbench running the same transaction, side by side.")
 class WriteThroughput implements Callable<Integer> {
     private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+)");

@@ -18,7 +18,7 @@ public class LabOptions {
     @Option(names = "--keep", description = "Leave the cluster running at the end and print how to connect and tear down.")
     public boolean keep;
 
-    @Option(names = "--verbose", description = "Show stack traces and every command the kit runs.")
+    @Option(names = "--verbose", description = "Show the stack trace of an error.")
     public boolean verbose;
 
     @Option(names = "--port", paramLabel = "PORT",
