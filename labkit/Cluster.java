@@ -17,9 +17,13 @@ public final class Cluster implements AutoCloseable {
     private final NodeRuntime runtime;
     private final List<Node> nodes = new ArrayList<>();
     private final List<Link> links = new ArrayList<>();
-    private final Thread shutdownHook = new Thread(this::teardown, "pglab-teardown");
+    private final Thread shutdownHook = new Thread(() -> {
+        interrupted = true;
+        teardown();
+    }, "pglab-teardown");
     private int nextPort;
     private boolean closed;
+    private static volatile boolean interrupted;
 
     private Cluster(Lab lab, NodeRuntime runtime, int firstPort) {
         this.lab = lab;
@@ -125,6 +129,11 @@ public final class Cluster implements AutoCloseable {
     @Override
     public void close() {
         teardown();
+    }
+
+    /** True once the JVM is shutting down under the lab (Ctrl+C, SIGTERM): what fails then is a consequence. */
+    public static boolean interrupted() {
+        return interrupted;
     }
 
     /**

@@ -82,7 +82,9 @@ public final class Lab {
             if (verbose) {
                 ex.printStackTrace();
             }
-            if (ex instanceof LabException) {
+            if (Cluster.interrupted()) {
+                System.err.println("interrupted: the lab stopped and removed everything it had started");
+            } else if (ex instanceof LabException) {
                 System.err.println("error: " + ex.getMessage());
             } else {
                 System.err.println("error: " + ex + (verbose ? "" : " (run again with --verbose for the trace)"));

@@ -37,6 +37,7 @@ class Lab01TeardownTest {
         assertTrue(transcript.toString().contains("1.3"), transcript.toString());
         assertNotEquals(0, p.exitValue(), transcript.toString());
         assertTrue(transcript.toString().contains("Tearing down"), transcript.toString());
+        assertTrue(transcript.toString().contains("interrupted: the lab stopped"), transcript.toString());
         assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
         assertTrue(Cluster.portFree(15432) && Cluster.portFree(15433), "ports still held");
     }
