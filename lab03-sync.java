@@ -54,8 +54,9 @@ class Lab03 implements Callable<Integer> {
     @Mixin WorkloadOptions load;
     private K6 k6;
 
-    @Option(names = "--phase", defaultValue = "10s", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "How long each phase (async, then sync) runs the workload. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--phase", defaultValue = "20s", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long each phase (async, then sync) runs the workload; long enough that a "
+                    + "second of noise on the machine cannot move a p90. Default: ${DEFAULT-VALUE}.")
     Duration phase;
 
     @Option(names = "--commit-level", defaultValue = "on", paramLabel = "remote_write|on|remote_apply",
@@ -97,7 +98,9 @@ class Lab03 implements Callable<Integer> {
             lab.say("""
                     The primary now waits, at every commit, until postgres-standby confirms it. The standby is named
                     by its application_name; a name with a hyphen must be double-quoted inside the setting, or
-                    PostgreSQL rejects it as a syntax error. A reload is enough for this setting; no restart.""");
+                    PostgreSQL rejects it as a syntax error. A reload is enough for this setting; no restart.
+                    How long a commit waits is synchronous_commit (--commit-level; this run: %s):""".formatted(commitLevel));
+            lab.table(commitLevels());
             lab.command("ALTER SYSTEM SET synchronous_standby_names = '\"postgres-standby\"'; "
                     + "ALTER SYSTEM SET synchronous_commit = '" + commitLevel + "'; SELECT pg_reload_conf();");
             primary.appendConf("synchronous_standby_names = '\"" + standby.name() + "\"'\nsynchronous_commit = '"
@@ -207,6 +210,16 @@ class Lab03 implements Callable<Integer> {
         var results = phaseRun.workload.stop();
         phaseRun.lag.close();
         return results;
+    }
+
+    /** What a commit waits for at each synchronous_commit level, once a synchronous standby is named. */
+    private static Table commitLevels() {
+        return Table.create("synchronous_commit",
+                StringColumn.create("level", "remote_write", "on", "remote_apply"),
+                StringColumn.create("the commit returns when the standby has",
+                        "handed the WAL to its OS (safe from a PostgreSQL crash there, not an OS crash)",
+                        "flushed the WAL to its disk (the default)",
+                        "replayed the WAL: a read on the standby sees the write"));
     }
 
     private static Table comparison(Histogram async, Histogram sync, double rttMs) {
