@@ -20,7 +20,6 @@ import labkit.Latency;
 import labkit.Monitor;
 import labkit.Report;
 import labkit.Timeline;
-import labkit.Wait;
 import labkit.WorkloadOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -114,8 +113,7 @@ class Lab02 implements Callable<Integer> {
             monitor.watch(Duration.ofSeconds(3));
             var results = workload.stop();
             lag.close();
-            Wait.until("the standby has replayed all the WAL it received", standby,
-                    "SELECT pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn()", "t", Duration.ofSeconds(30));
+            standby.waitForReplayOfReceived(Duration.ofSeconds(30));
             var audit = Audit.on(results.ledger(), standby);
             lab.table(Report.audit(audit));
             if (audit.lostAcked() > 0) {
@@ -152,10 +150,10 @@ class Lab02 implements Callable<Integer> {
 
             var perSecond = Timeline.perSecond(results);
             Report.csv(perSecond, lab.out().resolve("per-second.csv"));
-            Report.csv(lag.table(), lab.out().resolve("lag.csv"));
+            var lagTable = lag.table();
+            Report.csv(lagTable, lab.out().resolve("lag.csv"));
             results.ledger().writeCsv(lab.out().resolve("writes.csv"));
             var plots = summary.putArray("plots");
-            var lagTable = lag.table();
             plots.add(save(lab, Charts.lag(List.of(Series.of("replay lag", lagTable, "t_s", "replay_lag_ms")), events), "lag.png"));
             plots.add(save(lab, Charts.throughput(results.ledger(), events), "throughput.png"));
             plots.add(save(lab, Charts.latencyPerSecond(List.of(Timeline.percentiles(perSecond, "write"),

@@ -106,9 +106,7 @@ class Lab03 implements Callable<Integer> {
             primary.appendConf("synchronous_standby_names = '\"" + standby.name() + "\"'\nsynchronous_commit = '"
                     + commitLevel + "'");
             primary.reload();
-            Wait.until("postgres-standby is the synchronous standby", primary,
-                    "SELECT sync_state FROM pg_stat_replication WHERE application_name = '" + standby.name() + "'",
-                    "sync", Duration.ofSeconds(30));
+            cluster.waitForSyncState(primary, standby, "sync");
             lab.show(primary, "SELECT name, setting FROM pg_settings WHERE name IN "
                     + "('synchronous_standby_names', 'synchronous_commit')");
             var replication = lab.show(primary, "SELECT application_name, state, sync_state FROM pg_stat_replication");
@@ -136,8 +134,7 @@ class Lab03 implements Callable<Integer> {
             syncRun.monitor.watch(Duration.ofSeconds(2));
             var results = syncRun.workload.stop();
             syncRun.lag.close();
-            Wait.until("the standby has replayed all the WAL it received", standby,
-                    "SELECT pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn()", "t", Duration.ofSeconds(30));
+            standby.waitForReplayOfReceived(Duration.ofSeconds(30));
             var audit = Audit.on(results.ledger(), standby);
             lab.table(Report.audit(audit));
             lab.say(audit.lostAcked() == 0 ? """

@@ -449,8 +449,7 @@ class Lab04 implements Callable<Integer> {
                 + quotedNames.replace("\"", "\\\"") + "\" -c \"SELECT pg_reload_conf()\"");
         primary.appendConf("synchronous_standby_names = " + quotedNames);
         primary.reload();
-        Wait.until("postgres-standby is " + expected, primary, "SELECT sync_state FROM pg_stat_replication "
-                + "WHERE application_name = '" + standby.name() + "'", expected, Duration.ofSeconds(30));
+        cluster.waitForSyncState(primary, standby, expected);
         lab.show(primary, "SELECT application_name, state, sync_state FROM pg_stat_replication");
     }
 

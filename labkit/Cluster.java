@@ -121,9 +121,19 @@ public final class Cluster implements AutoCloseable {
 
     /** Waits until {@code primary} reports {@code standby} as streaming in pg_stat_replication. */
     public void waitForStreaming(Node primary, Node standby) {
-        Wait.until("\"" + standby.name() + "\" streaming from \"" + primary.name() + "\"", primary,
-                "SELECT state FROM pg_stat_replication WHERE application_name = '" + standby.name() + "'",
-                "streaming", java.time.Duration.ofSeconds(60));
+        waitForReplication(primary, standby, "state", "streaming", java.time.Duration.ofSeconds(60));
+    }
+
+    /** Waits until {@code primary} reports {@code standby}'s sync_state ("sync", "async", ...) after a reload. */
+    public void waitForSyncState(Node primary, Node standby, String syncState) {
+        waitForReplication(primary, standby, "sync_state", syncState, java.time.Duration.ofSeconds(30));
+    }
+
+    private static void waitForReplication(Node primary, Node standby, String column, String expected,
+                                           java.time.Duration timeout) {
+        Wait.until("\"" + standby.name() + "\" " + column + " = " + expected + " on \"" + primary.name() + "\"", primary,
+                "SELECT " + column + " FROM pg_stat_replication WHERE application_name = '" + standby.name() + "'",
+                expected, timeout);
     }
 
     @Override

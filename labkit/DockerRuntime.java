@@ -97,7 +97,7 @@ public final class DockerRuntime implements NodeRuntime {
     @Override
     public BaseBackup createStandby(String name, int port, Node primary, Endpoint upstream, LongConsumer bytesCopied) {
         requireService(name, STANDBY);
-        createSlot(primary, name);
+        NodeRuntime.createSlot(primary, name); // init-db.sh may have made it already
         compose.set(PORT_VARIABLES.get(name), String.valueOf(port));
         compose.set("UPSTREAM_HOST", upstream.host());
         compose.set("UPSTREAM_PORT", String.valueOf(upstream.port()));
@@ -175,7 +175,7 @@ public final class DockerRuntime implements NodeRuntime {
                     """, args.toArray(String[]::new));
             output.lines().filter(l -> l.startsWith("pg_rewind:")).forEach(progress);
         }
-        createSlot(source, node.name());
+        NodeRuntime.createSlot(source, node.name());
         // What pg_basebackup -R writes; postgresql.auto.conf is read last, so these lines win over
         // what pg_rewind copied from the source.
         docker.runOnDataDirectory("""
@@ -226,13 +226,6 @@ public final class DockerRuntime implements NodeRuntime {
             throw new LabException("the docker runtime runs the services of compose.yaml: this node must be named "
                     + service + " (got \"" + name + "\")");
         }
-    }
-
-    /** The standby's physical slot, unless it exists (compose's init-db.sh creates it for postgres-standby). */
-    private static void createSlot(Node primary, String standbyName) {
-        String slot = NodeRuntime.slotName(standbyName);
-        Sql.exec(primary, "SELECT pg_create_physical_replication_slot('" + slot + "', true)"
-                + " WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = '" + slot + "')");
     }
 
     /**

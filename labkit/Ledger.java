@@ -122,11 +122,6 @@ public final class Ledger {
         return writes.stream().filter(w -> w.outcome() == Outcome.OK).max(Comparator.comparingLong(Write::doneNanos));
     }
 
-    /** Audits this ledger against the node that survived (see {@link Audit}). */
-    public Audit.Result auditOn(Node survivor) {
-        return Audit.on(this, survivor);
-    }
-
     /**
      * Writes completed in each second since the run's start, one row per second from 0 to the
      * last completion (seconds without writes are rows of zeros, so a stall shows as a gap):

@@ -64,9 +64,8 @@ public final class LocalRuntime implements NodeRuntime {
     @Override
     public BaseBackup createStandby(String name, int port, Node primary, Endpoint upstream, LongConsumer bytesCopied) {
         LocalNode standby = newNode(name, port);
+        NodeRuntime.createSlot(primary, name);
         String slot = NodeRuntime.slotName(name);
-        Sql.exec(primary, "SELECT pg_create_physical_replication_slot('" + slot + "', true)"
-                + " WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = '" + slot + "')");
         long started = System.nanoTime();
         BaseBackup backup;
         if (pg.hasPgBasebackup()) {
@@ -107,9 +106,7 @@ public final class LocalRuntime implements NodeRuntime {
             // pg_rewind copied the source's configuration files: make the node itself again
             local.appendConf(nodeSettings(local.name(), local.port()));
         }
-        String slot = NodeRuntime.slotName(node.name());
-        Sql.exec(source, "SELECT pg_create_physical_replication_slot('" + slot + "', true)"
-                + " WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = '" + slot + "')");
+        NodeRuntime.createSlot(source, node.name());
         followUpstream(local, upstream);
         OsUser.chown(local.dataDir());
         local.start();

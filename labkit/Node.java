@@ -92,4 +92,11 @@ public interface Node {
         Wait.until("standby " + standby.name() + " replays up to " + target,
                 standby, "SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn", "t", timeout);
     }
+
+    /** On a standby whose primary is gone: waits until it has replayed all the WAL it received. */
+    default void waitForReplayOfReceived(Duration timeout) {
+        Wait.until(name() + " has replayed all the WAL it received", this,
+                "SELECT pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn()", "t", timeout);
+    }
+
 }

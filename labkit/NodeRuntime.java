@@ -52,6 +52,13 @@ public interface NodeRuntime extends AutoCloseable {
         return nodeName.replaceAll("[^a-z0-9_]", "_");
     }
 
+    /** Creates {@code standbyName}'s physical slot on {@code primary}, reserving WAL now, unless it exists. */
+    static void createSlot(Node primary, String standbyName) {
+        String slot = slotName(standbyName);
+        Sql.exec(primary, "SELECT pg_create_physical_replication_slot('" + slot + "', true)"
+                + " WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = '" + slot + "')");
+    }
+
     record Endpoint(String host, int port) {
         @Override
         public String toString() {
