@@ -1,19 +1,19 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 21+
-//SOURCES labkit/*.java
+//SOURCES labkit/**/*.java
 //DEPS info.picocli:picocli:4.7.7
 //DEPS tech.tablesaw:tablesaw-core:0.44.4
 
-import static labkit.Pagila.MAIN_TABLES;
+import static labkit.workload.Pagila.MAIN_TABLES;
 
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import labkit.Cluster;
-import labkit.Lab;
-import labkit.LabOptions;
-import labkit.Pagila;
-import labkit.Sql;
+import labkit.cluster.Cluster;
+import labkit.cluster.Sql;
+import labkit.notebook.Lab;
+import labkit.notebook.LabOptions;
+import labkit.workload.Pagila;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import tech.tablesaw.api.LongColumn;

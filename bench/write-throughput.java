@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 21+
-//SOURCES ../labkit/*.java
+//SOURCES ../labkit/**/*.java
 //DEPS info.picocli:picocli:4.7.7
 
 import java.nio.file.Files;
@@ -13,15 +13,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
-import labkit.Cluster;
-import labkit.DurationConverter;
-import labkit.Env;
-import labkit.Lab;
-import labkit.LabException;
-import labkit.LabOptions;
-import labkit.Node;
-import labkit.PagilaOps;
-import labkit.Processes;
+import labkit.cluster.Cluster;
+import labkit.cluster.Env;
+import labkit.cluster.LabException;
+import labkit.cluster.Node;
+import labkit.cluster.Processes;
+import labkit.notebook.DurationConverter;
+import labkit.notebook.Lab;
+import labkit.notebook.LabOptions;
+import labkit.workload.PagilaOps;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
