@@ -21,6 +21,7 @@ import labkit.cluster.Processes;
 import labkit.notebook.DurationConverter;
 import labkit.notebook.Lab;
 import labkit.notebook.LabOptions;
+import labkit.workload.Pagila;
 import labkit.workload.PagilaOps;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,8 +56,9 @@ class WriteThroughput implements Callable<Integer> {
         options.runtime = "local";
         options.yes = true;
         var lab = Lab.start("bench", "Write throughput: built-in workload vs pgbench", options);
-        try (var cluster = Cluster.create(lab)) {
-            var primary = cluster.primaryWithPagila("postgres-primary");
+        try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
+            var primary = cluster.primary("postgres-primary");
+            Pagila.loadOnto(primary, options.dataset, options.scale, lab);
             var ranges = PagilaOps.Ranges.of(primary);
             builtin(primary, ranges, Duration.ofSeconds(3)); // warm up the JIT and the server's caches
             double builtin = builtin(primary, ranges, duration);

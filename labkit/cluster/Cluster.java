@@ -5,8 +5,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
-import labkit.notebook.Lab;
-import labkit.workload.Pagila;
 
 /**
  * The lab's cluster: picks the runtime, creates nodes on stable printed ports, and owns them.
@@ -15,7 +13,8 @@ import labkit.workload.Pagila;
 public final class Cluster implements AutoCloseable {
     private static final int DEFAULT_PORT = 15432;
 
-    private final Lab lab;
+    private final ClusterOptions options;
+    private final Narrator narrator;
     private final NodeRuntime runtime;
     private final List<Node> nodes = new ArrayList<>();
     private final List<Link> links = new ArrayList<>();
@@ -27,16 +26,18 @@ public final class Cluster implements AutoCloseable {
     private boolean closed;
     private static volatile boolean interrupted;
 
-    private Cluster(Lab lab, NodeRuntime runtime, int firstPort) {
-        this.lab = lab;
+    private Cluster(ClusterOptions options, Narrator narrator, NodeRuntime runtime, int firstPort) {
+        this.options = options;
+        this.narrator = narrator;
         this.runtime = runtime;
         this.nextPort = firstPort;
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
-    public static Cluster create(Lab lab) {
-        int port = firstPort(lab);
-        return new Cluster(lab, Runtimes.open(lab), port);
+    /** Picks the runtime and the ports; every state change is told to {@code narrator}. */
+    public static Cluster create(ClusterOptions options, Narrator narrator) {
+        int port = firstPort(options, narrator);
+        return new Cluster(options, narrator, Runtimes.open(options, narrator), port);
     }
 
     public String runtime() {
@@ -54,7 +55,7 @@ public final class Cluster implements AutoCloseable {
 
     /** Initializes and starts a primary: replication settings from conf/, the replication role from .env. */
     public Node primary(String name) {
-        lab.event("Starting primary \"" + name + "\" on port " + nextPort);
+        narrator.event("Starting primary \"" + name + "\" on port " + nextPort);
         Node node = runtime.createPrimary(name, nextPort++);
         nodes.add(node);
         return node;
@@ -66,17 +67,17 @@ public final class Cluster implements AutoCloseable {
     }
 
     public NodeRuntime.BaseBackup baseBackup(Node primary, String name, NodeRuntime.Endpoint upstream) {
-        lab.event("Taking a base backup of \"" + primary.name() + "\" into \"" + name + "\" (streams from " + upstream + ")");
+        narrator.event("Taking a base backup of \"" + primary.name() + "\" into \"" + name + "\" (streams from " + upstream + ")");
         long[] lastShown = {0};
         var backup = runtime.createStandby(name, nextPort++, primary, upstream, bytes -> {
             long now = System.nanoTime();
             if (now - lastShown[0] > 1_000_000_000L) { // a line a second, however often the copy reports
                 lastShown[0] = now;
-                lab.progress(String.format("base backup: %,d kB copied", bytes / 1024));
+                narrator.progress(String.format("base backup: %,d kB copied", bytes / 1024));
             }
         });
         nodes.add(backup.standby());
-        lab.event("Started standby \"" + name + "\" on port " + backup.standby().port());
+        narrator.event("Started standby \"" + name + "\" on port " + backup.standby().port());
         return backup;
     }
 
@@ -87,19 +88,6 @@ public final class Cluster implements AutoCloseable {
     /** A standby that reaches its primary through {@code link}: the replication traffic crosses it. */
     public Node standbyFrom(Node primary, String name, Link link) {
         return baseBackup(primary, name, new NodeRuntime.Endpoint(runtime.hostSeenFromNodes(), link.port())).standby();
-    }
-
-    /** A primary with Pagila loaded (source and scale from the lab's options). */
-    public Node primaryWithPagila(String name) {
-        Node primary = primary(name);
-        try (var c = primary.connect()) {
-            var dataset = Pagila.load(c, lab.options().dataset, lab.options().scale, lab::progress);
-            lab.result(String.format("Loaded the %s Pagila (scale %d) in %.1f s.", dataset.source(), dataset.scale(),
-                    dataset.seconds()));
-        } catch (java.sql.SQLException e) {
-            throw new LabException("cannot load Pagila on " + name + ": " + e.getMessage());
-        }
-        return primary;
     }
 
     /** A standby and the link it streams through, which delays each packet as a far-away network would. */
@@ -158,11 +146,11 @@ public final class Cluster implements AutoCloseable {
             return;
         }
         closed = true;
-        if (lab.options().keep) {
+        if (options.keep()) {
             keepRunning();
             return;
         }
-        lab.event("Tearing down the cluster (" + runtime.kind() + ")");
+        narrator.event("Tearing down the cluster (" + runtime.kind() + ")");
         links.forEach(Link::close);
         runtime.close();
     }
@@ -173,16 +161,16 @@ public final class Cluster implements AutoCloseable {
         } else if (runtime instanceof DockerRuntime docker) {
             docker.keep();
         }
-        lab.result("The cluster stays up (--keep). Connect with:");
+        narrator.result("The cluster stays up (--keep). Connect with:");
         for (Node n : nodes) {
-            lab.result("  " + n.name() + ": " + n.psqlCommand() + "    (JDBC: " + n.jdbcUrl(Env.get().database()) + ")");
+            narrator.result("  " + n.name() + ": " + n.psqlCommand() + "    (JDBC: " + n.jdbcUrl(Env.get().database()) + ")");
         }
-        lab.result("Tear it down with:\n  " + runtime.teardownHint());
+        narrator.result("Tear it down with:\n  " + runtime.teardownHint());
     }
 
     /** 15432 and up when free; an explicit --port must be free, the default falls back to free ports. */
-    private static int firstPort(Lab lab) {
-        Integer requested = lab.options().port;
+    private static int firstPort(ClusterOptions options, Narrator narrator) {
+        Integer requested = options.port();
         int port = requested != null ? requested : DEFAULT_PORT;
         if (portFree(port) && portFree(port + 1)) {
             return port;
@@ -192,7 +180,7 @@ public final class Cluster implements AutoCloseable {
                     + "--port, or stop what holds them");
         }
         int free = freePortPair();
-        lab.result("Ports " + port + "/" + (port + 1) + " are taken; using " + free + "/" + (free + 1) + ".");
+        narrator.result("Ports " + port + "/" + (port + 1) + " are taken; using " + free + "/" + (free + 1) + ".");
         return free;
     }
 

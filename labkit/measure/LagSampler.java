@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import labkit.cluster.Node;
-import labkit.notebook.Lab;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -35,7 +34,7 @@ public final class LagSampler implements AutoCloseable {
                    (SELECT state FROM pg_stat_replication WHERE application_name = ?),
                    (SELECT sync_state FROM pg_stat_replication WHERE application_name = ?)""";
 
-    private final Lab lab;
+    private final long origin;
     private final Node primary;
     private final Node standby;
     private final Duration every;
@@ -45,16 +44,20 @@ public final class LagSampler implements AutoCloseable {
     private Connection onPrimary;
     private Connection onStandby;
 
-    private LagSampler(Lab lab, Node primary, Node standby, Duration every) {
-        this.lab = lab;
+    private LagSampler(long origin, Node primary, Node standby, Duration every) {
+        this.origin = origin;
         this.primary = primary;
         this.standby = standby;
         this.every = every;
         this.thread = Thread.ofVirtual().name("lag-sampler").start(this::loop);
     }
 
-    public static LagSampler start(Lab lab, Node primary, Node standby, Duration every) {
-        return new LagSampler(lab, primary, standby, every);
+    /**
+     * Samples every {@code every} until closed; {@code origin} is the lab clock's origin (System.nanoTime()
+     * at the lab's start), so that a sample's time is on the same axis as the ledger's.
+     */
+    public static LagSampler start(long origin, Node primary, Node standby, Duration every) {
+        return new LagSampler(origin, primary, standby, every);
     }
 
     public List<Sample> samples() {
@@ -85,7 +88,7 @@ public final class LagSampler implements AutoCloseable {
      * distance between them is never negative (it may include what was written in between).
      */
     private Sample sample() {
-        double t = lab.elapsed();
+        double t = (System.nanoTime() - origin) / 1e9;
         String replayLsn = null;
         try {
             onStandby = open(onStandby, standby);

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import labkit.notebook.Charts;
 import labkit.workload.Ledger;
 import labkit.workload.LoadDriver;
 import org.HdrHistogram.Histogram;
@@ -70,13 +69,6 @@ public final class Timeline {
         }
         return Table.create("per second", second, writesOk, writesFailed, writesUnknown, readsOk, readsFailed,
                 writeP50, writeP99, readP50, readP99);
-    }
-
-    /** The per-second p50/p99 of one operation ("write" or "read") of a {@link #perSecond} table, for a chart. */
-    public static Charts.Percentiles percentiles(Table perSecond, String operation) {
-        return new Charts.Percentiles(operation, perSecond.numberColumn("second").asDoubleArray(),
-                perSecond.numberColumn(operation + "_p50_ms").asDoubleArray(),
-                perSecond.numberColumn(operation + "_p99_ms").asDoubleArray());
     }
 
     /** A second with no successful operation has no latency: left empty, not zero. */

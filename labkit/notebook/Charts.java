@@ -80,7 +80,15 @@ public final class Charts {
     public record Event(double seconds, String label) {}
 
     /** Latency percentiles of one operation per second: drawn in one colour, p50 solid and p99 dashed. */
-    public record Percentiles(String operation, double[] seconds, double[] p50Ms, double[] p99Ms) {}
+    public record Percentiles(String operation, double[] seconds, double[] p50Ms, double[] p99Ms) {
+
+        /** The p50/p99 of one operation ("write" or "read") of a {@link labkit.measure.Timeline#perSecond} table. */
+        public static Percentiles of(Table perSecond, String operation) {
+            return new Percentiles(operation, perSecond.numberColumn("second").asDoubleArray(),
+                    perSecond.numberColumn(operation + "_p50_ms").asDoubleArray(),
+                    perSecond.numberColumn(operation + "_p99_ms").asDoubleArray());
+        }
+    }
 
     /** (a) Replication lag over time, in ms (e.g. write/flush/replay lag), with events. */
     public static XYChart lag(List<Series> lagMs, List<Event> events) {

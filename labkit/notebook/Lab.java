@@ -13,8 +13,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import labkit.cluster.Cluster;
+import labkit.cluster.ClusterOptions;
 import labkit.cluster.Env;
 import labkit.cluster.LabException;
+import labkit.cluster.Narrator;
 import labkit.cluster.Node;
 import labkit.cluster.Sql;
 import picocli.CommandLine;
@@ -25,7 +27,7 @@ import tech.tablesaw.api.Table;
  * type by hand, results; pauses between steps in a terminal unless --yes. It also owns the run's
  * clock (every time in a lab is seconds since {@link #start}) and its summary.json.
  */
-public final class Lab {
+public final class Lab implements Narrator {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final String name;
@@ -104,6 +106,12 @@ public final class Lab {
     public Path out() { return out; }
     public ObjectNode summary() { return summary; }
 
+    /** The cluster this lab's options ask for: {@code Cluster.create(lab.clusterOptions(), lab)}. */
+    public ClusterOptions clusterOptions() {
+        return new ClusterOptions(name, options.runtime, options.port, options.keep, options.pgBin, options.pgVersion,
+                out.resolve("logs"));
+    }
+
     /** Seconds since the lab started: the x axis of every chart and CSV. */
     public double elapsed() {
         return (System.nanoTime() - startNanos) / 1e9;
@@ -136,11 +144,13 @@ public final class Lab {
     }
 
     /** A state change of the cluster, printed the way PostgreSQL's TAP tests print them. */
+    @Override
     public void event(String text) {
         endProgress();
         console.printf(Locale.ROOT, "### %s  (t=%.1fs)%n", text, elapsed());
     }
 
+    @Override
     public void result(String text) {
         endProgress();
         text.strip().lines().forEach(l -> console.println("   " + l));
@@ -173,6 +183,7 @@ public final class Lab {
     }
 
     /** A progress line for work whose total is unknown. */
+    @Override
     public void progress(String text) {
         if (System.console() != null) {
             console.print("\r   " + text + "\033[K");

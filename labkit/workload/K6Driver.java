@@ -62,7 +62,7 @@ public final class K6Driver implements LoadDriver {
     /**
      * @param root      the pglab folder (for the script; with compose, the mounts are relative to it)
      * @param outDir    where k6's output and logs go, e.g. out/lab02 (under root/out with compose)
-     * @param origin    the lab clock's origin ({@link Lab#startNanos()}): ledger times count from it
+     * @param origin    the lab clock's origin (System.nanoTime() at the lab's start): ledger times count from it
      * @param writeRate writes arriving per second (0: none); {@code readRate} likewise
      * @param users     most virtual users (connections) per operation type
      * @param notes     where to say what k6 did, e.g. {@code lab::event}

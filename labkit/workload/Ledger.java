@@ -20,7 +20,7 @@ import tech.tablesaw.api.Table;
 /**
  * Every write of a lab's workload, recorded the way Jepsen records a history: a client-made
  * unique key, its intended start, send and completion times, and one outcome. The audit
- * ({@link Audit}) compares it with what a surviving node still has.
+ * (labkit.measure.Audit) compares it with what a surviving node still has.
  *
  * <p>Times are nanoseconds since the run's start (the lab's clock origin), so the ledger, the
  * lag samples and the fault events share one time axis. Thread-safe: many virtual users append.

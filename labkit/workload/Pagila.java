@@ -27,6 +27,8 @@ import java.util.function.DoubleConsumer;
 import java.util.regex.Pattern;
 import labkit.cluster.Env;
 import labkit.cluster.LabException;
+import labkit.cluster.Narrator;
+import labkit.cluster.Node;
 
 /**
  * Loads the Pagila sample database into the (empty) lab database of the primary. Two sources:
@@ -64,6 +66,21 @@ public final class Pagila {
                                Consumer<String> progress) {
         Path dir = Env.get().root().resolve("pagila");
         return load(superuserConnection, requestedSource, scale, progress, dir, dir.resolve("cache"), OFFICIAL_BASE);
+    }
+
+    /**
+     * Loads Pagila onto {@code primary}, a fresh primary with an empty lab database, and says what
+     * was loaded and how long it took; the dataset is returned for summary.json.
+     */
+    public static Dataset loadOnto(Node primary, String requestedSource, int scale, Narrator narrator) {
+        try (var c = primary.connect()) {
+            var dataset = load(c, requestedSource, scale, narrator::progress);
+            narrator.result(String.format("Loaded the %s Pagila (scale %d) in %.1f s.", dataset.source(), dataset.scale(),
+                    dataset.seconds()));
+            return dataset;
+        } catch (SQLException e) {
+            throw new LabException("cannot load Pagila on " + primary.name() + ": " + e.getMessage());
+        }
     }
 
     /** As above, with the folder of our .sql files, the download cache and the official files' address given. */

@@ -49,7 +49,7 @@ public final class Workload implements LoadDriver {
     private Results results;
 
     /**
-     * @param origin    the lab clock's origin ({@link Lab#startNanos()}): ledger times count from it
+     * @param origin    the lab clock's origin (System.nanoTime() at the lab's start): ledger times count from it
      * @param writeRate writes arriving per second (0: none)
      * @param readRate  reads arriving per second (0: none)
      * @param users     virtual users (connections) per operation type
