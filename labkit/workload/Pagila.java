@@ -3,14 +3,7 @@ package labkit.workload;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +19,7 @@ import java.util.function.Consumer;
 import java.util.function.DoubleConsumer;
 import java.util.regex.Pattern;
 import labkit.cluster.Env;
+import labkit.cluster.Http;
 import labkit.cluster.LabException;
 import labkit.cluster.Narrator;
 import labkit.cluster.Node;
@@ -55,6 +49,8 @@ public final class Pagila {
     static final String OFFICIAL_SCHEMA = "pagila-schema.sql";
     static final String OFFICIAL_DATA = "pagila-data.sql";
 
+    /** A machine without network gives up on the official dump quickly and loads the generated one. */
+    private static final Http HTTP = new Http(Duration.ofSeconds(5));
     private static final Pattern INSERT_INTO = Pattern.compile("(?is)^INSERT\\s+INTO\\s+(\\w+).*");
 
     /**
@@ -219,7 +215,7 @@ public final class Pagila {
         try {
             return PagilaSqlFile.run(c, file, PagilaSqlFile.OnError.CONTINUE,
                     (sql, rows, fraction) -> read.accept(fraction));
-        } catch (PagilaSqlFile.Malformed e) {
+        } catch (PsqlLexer.Malformed e) {
             throw new LabException(file + " is not a complete SQL file: " + e.getMessage()
                     + "; delete it so that it is downloaded again, or use --dataset generated");
         } catch (IOException | SQLException e) {
@@ -248,63 +244,25 @@ public final class Pagila {
      * pg_dump file, so an interrupted download is never mistaken for the real thing.
      */
     static void download(Path cache, URI base, Consumer<String> progress) throws IOException {
-        HttpClient http = null;
         for (String name : List.of(OFFICIAL_SCHEMA, OFFICIAL_DATA)) {
             Path target = cache.resolve(name);
             if (Files.isRegularFile(target)) {
                 continue;
-            }
-            if (http == null) {
-                http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-                        .followRedirects(HttpClient.Redirect.NORMAL).build();
             }
             URI uri = base.resolve(name);
             progress.accept("downloading " + uri);
             Files.createDirectories(cache);
             Path partial = Files.createTempFile(cache, name, ".part");
             try {
-                var request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build();
-                var response = http.send(request, HttpResponse.BodyHandlers.ofFile(partial));
-                if (response.statusCode() != 200) {
-                    throw new IOException(uri + " answered HTTP " + response.statusCode());
-                }
+                HTTP.download(uri, partial, null);
                 if (!looksLikeDump(partial)) {
                     throw new IOException(uri + " did not send a pg_dump file");
                 }
                 Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("download of " + uri + " interrupted");
-            } catch (IOException e) {
-                String reason = reason(e, uri);
-                throw new IOException(reason.contains(uri.toString()) ? reason : uri + ": " + reason, e);
             } finally {
                 Files.deleteIfExists(partial);
             }
         }
-    }
-
-    /** Java's HTTP client often says only "ConnectException": find the cause a user can act on. */
-    private static String reason(Throwable e, URI uri) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
-                return "cannot resolve " + uri.getHost();
-            }
-            if (t instanceof HttpConnectTimeoutException) {
-                return "no connection to " + uri.getHost() + " within 5 s";
-            }
-        }
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException) {
-                return "cannot connect to " + uri.getAuthority();
-            }
-        }
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && !t.getMessage().isBlank()) {
-                return t.getMessage();
-            }
-        }
-        return e.getClass().getSimpleName();
     }
 
     private static boolean looksLikeDump(Path file) throws IOException {

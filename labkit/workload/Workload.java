@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,12 +19,11 @@ import labkit.cluster.Node;
 
 /**
  * The built-in load driver. Open model: operations arrive on a fixed schedule whatever the
- * server does, and are served by a pool of virtual users (one connection each) on virtual
- * threads. A stalled server therefore shows as growing latency, measured from each operation's
- * intended start, never as fewer requests (no coordinated omission).
+ * server does, and are served by a pool of virtual users ({@link ConnectionPool}, one connection
+ * each) on virtual threads. A stalled server therefore shows as growing latency, measured from
+ * each operation's intended start, never as fewer requests (no coordinated omission).
  */
 public final class Workload implements LoadDriver {
-    private static final long RETRY_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long GRACE_MILLIS = 3_000;
 
     private final long origin;
@@ -38,12 +35,11 @@ public final class Workload implements LoadDriver {
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong notSent = new AtomicLong();
     private final ExecutorService operations = Executors.newVirtualThreadPerTaskExecutor();
-    private final Pool writers;
-    private final Pool readers;
+    private final ConnectionPool writers;
+    private final ConnectionPool readers;
     private final List<Thread> schedules = new ArrayList<>();
     private volatile Node writeNode;
     private volatile boolean stopping;
-    private volatile boolean abandoning;
     private Node readNode;
     private PagilaOps.Ranges ranges;
     private Results results;
@@ -58,8 +54,8 @@ public final class Workload implements LoadDriver {
         this.origin = origin;
         this.writeRate = writeRate;
         this.readRate = readRate;
-        this.writers = new Pool(users);
-        this.readers = new Pool(users);
+        this.writers = new ConnectionPool(users);
+        this.readers = new ConnectionPool(users);
     }
 
     @Override
@@ -99,9 +95,8 @@ public final class Workload implements LoadDriver {
             if (!operations.awaitTermination(GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
                 // Still waiting (a stalled commit, a dead server): break the connections. What was
                 // sent becomes "unknown"; what never got a connection is not sent at all.
-                abandoning = true;
-                writers.abortAll();
-                readers.abortAll();
+                writers.abandon();
+                readers.abandon();
                 operations.awaitTermination(10, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
@@ -131,7 +126,7 @@ public final class Workload implements LoadDriver {
     }
 
     private void write(long intended) {
-        Slot slot = writers.take();
+        ConnectionPool.Slot slot = writers.take();
         if (slot == null) {
             notSent.incrementAndGet();
             return;
@@ -179,7 +174,7 @@ public final class Workload implements LoadDriver {
     }
 
     private void read(long intended) {
-        Slot slot = readers.take();
+        ConnectionPool.Slot slot = readers.take();
         if (slot == null) {
             notSent.incrementAndGet();
             return;
@@ -219,115 +214,6 @@ public final class Workload implements LoadDriver {
             t.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The virtual users of one operation type: each holds at most one connection. */
-    private final class Pool {
-        private final BlockingQueue<Slot> idle;
-        private final List<Slot> all = new ArrayList<>();
-
-        Pool(int users) {
-            idle = new ArrayBlockingQueue<>(users);
-            for (int i = 0; i < users; i++) {
-                var slot = new Slot();
-                all.add(slot);
-                idle.add(slot);
-            }
-        }
-
-        /** Waits for a free user; null once the run is being abandoned. */
-        Slot take() {
-            try {
-                while (!abandoning) {
-                    Slot slot = idle.poll(50, TimeUnit.MILLISECONDS);
-                    if (slot != null) {
-                        return slot;
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return null;
-        }
-
-        void release(Slot slot) {
-            idle.add(slot);
-        }
-
-        /**
-         * Opens every user's connection before the first arrival: a connection's login (SCRAM) costs
-         * far more than a write, and is not what the lab measures.
-         */
-        void connectAll(Node target) {
-            try (var starting = Executors.newVirtualThreadPerTaskExecutor()) {
-                for (Slot slot : all) {
-                    starting.execute(() -> {
-                        try {
-                            slot.connect(target);
-                        } catch (SQLException e) {
-                            // the first operation on this user will try again, and record what happens
-                        }
-                    });
-                }
-            }
-        }
-
-        void abortAll() {
-            all.forEach(Slot::abort);
-        }
-
-        void closeAll() {
-            all.forEach(Slot::discard);
-        }
-    }
-
-    /** One virtual user's connection, reopened (after a short backoff) when it broke or the target moved. */
-    private static final class Slot {
-        private volatile Connection connection;
-        private Node node;
-        private long retryAt;
-
-        Connection connect(Node target) throws SQLException {
-            if (connection != null && node == target) {
-                return connection;
-            }
-            discard();
-            long wait = retryAt - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            try {
-                connection = target.connect();
-                node = target;
-                return connection;
-            } catch (SQLException e) {
-                retryAt = System.nanoTime() + RETRY_BACKOFF_NANOS;
-                throw e;
-            }
-        }
-
-        void discard() {
-            Connection c = connection;
-            connection = null;
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (SQLException ignored) {
-                    // already broken
-                }
-            }
-        }
-
-        void abort() {
-            Connection c = connection;
-            if (c != null) {
-                try {
-                    c.abort(Runnable::run);
-                } catch (SQLException ignored) {
-                    // already broken
-                }
-            }
         }
     }
 }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * is a shell script. Offline and fast; {@link PgBinariesMavenCentralTest} does it for real.
  */
 class PgBinariesFetchTest {
-    private static final String ARTIFACT = PgBinaries.artifact();
+    private static final String ARTIFACT = MavenCentralBinaries.artifact();
     private static final String DIR = "/io/zonky/test/postgres/" + ARTIFACT;
     private static final String JAR = ARTIFACT + "-18.3.0.jar";
 

@@ -37,7 +37,7 @@ class PgBinariesMavenCentralTest {
         base = Files.createTempDirectory("pgbin-central");
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
         int major = Integer.parseInt(Env.get().pgMajor());
-        pg = PgBinaries.download(major, PgBinaries.MAVEN_CENTRAL, base.resolve("cache"), base.resolve("empty-m2"), line -> {
+        pg = PgBinaries.download(major, MavenCentralBinaries.MAVEN_CENTRAL, base.resolve("cache"), base.resolve("empty-m2"), line -> {
             progress.add(line);
             System.out.println(line);
         });

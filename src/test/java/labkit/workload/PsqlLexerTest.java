@@ -12,22 +12,22 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** How PagilaSqlFile cuts psql input into statements, psql commands and COPY rows (no server needed). */
-class PagilaSqlFileTest {
+/** How PsqlLexer cuts psql input into statements, psql commands and COPY rows (no server needed). */
+class PsqlLexerTest {
 
-    private static PagilaSqlFile.Parser parser(String text) {
-        return new PagilaSqlFile.Parser(new BufferedReader(new StringReader(text)));
+    private static PsqlLexer parser(String text) {
+        return new PsqlLexer(new BufferedReader(new StringReader(text)));
     }
 
     /** Every item as text: statements as they are, commands as "META \x", each COPY's rows as "ROW …". */
     private static List<String> items(String text) throws IOException {
         var p = parser(text);
         var out = new ArrayList<String>();
-        for (PagilaSqlFile.Parser.Item item; (item = p.next()) != null; ) {
-            if (item instanceof PagilaSqlFile.Parser.Meta m) {
+        for (PsqlLexer.Item item; (item = p.next()) != null; ) {
+            if (item instanceof PsqlLexer.Meta m) {
                 out.add("META " + m.command());
             } else {
-                var sql = (PagilaSqlFile.Parser.Sql) item;
+                var sql = (PsqlLexer.Sql) item;
                 out.add(sql.text());
                 if (sql.copyFromStdin()) {
                     for (String row; (row = p.nextCopyRow()) != null; ) {
@@ -98,26 +98,26 @@ class PagilaSqlFileTest {
     @Test
     void statementsKnowTheLineTheyStartOn() throws IOException {
         var p = parser("-- header\n\nSELECT\n  1;\n\n  SELECT 2;\n");
-        assertEquals(3, ((PagilaSqlFile.Parser.Sql) p.next()).line());
-        assertEquals(6, ((PagilaSqlFile.Parser.Sql) p.next()).line());
+        assertEquals(3, ((PsqlLexer.Sql) p.next()).line());
+        assertEquals(6, ((PsqlLexer.Sql) p.next()).line());
         assertNull(p.next());
     }
 
     @Test
     void aTruncatedFileIsAnErrorNotAShortLoad() throws IOException {
         var body = parser("CREATE FUNCTION f() RETURNS int AS $$\nSELECT 1;\n");
-        var e = assertThrows(PagilaSqlFile.Malformed.class, body::next);
+        var e = assertThrows(PsqlLexer.Malformed.class, body::next);
         assertTrue(e.getMessage().contains("$$"), e.getMessage());
 
         var copy = parser("COPY t (a) FROM stdin;\n1\n2\n");
-        assertTrue(((PagilaSqlFile.Parser.Sql) copy.next()).copyFromStdin());
+        assertTrue(((PsqlLexer.Sql) copy.next()).copyFromStdin());
         assertEquals("1", copy.nextCopyRow());
         assertEquals("2", copy.nextCopyRow());
-        var e2 = assertThrows(PagilaSqlFile.Malformed.class, copy::nextCopyRow);
+        var e2 = assertThrows(PsqlLexer.Malformed.class, copy::nextCopyRow);
         assertTrue(e2.getMessage().contains("truncated"), e2.getMessage());
 
         var statement = parser("SELECT 1;\nSELECT 'open\n");
         statement.next();
-        assertThrows(PagilaSqlFile.Malformed.class, statement::next);
+        assertThrows(PsqlLexer.Malformed.class, statement::next);
     }
 }
