@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * creates them (and removes everything at the end), docker-java does the rest. Labs load Pagila
  * themselves, so the primary starts with PGLAB_LOAD_PAGILA=none.
  */
-public final class DockerRuntime implements NodeRuntime {
+final class DockerRuntime implements NodeRuntime {
     public static final String PRIMARY = "postgres-primary";
     public static final String STANDBY = "postgres-standby";
     /** One-off containers of a run carry this label with the project's name, so close() finds them. */

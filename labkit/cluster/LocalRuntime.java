@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * PostgreSQL server processes on 127.0.0.1, one data directory per node under a work dir that
  * is removed at close. When the kit runs as root the servers run as an unprivileged OS user.
  */
-public final class LocalRuntime implements NodeRuntime {
+final class LocalRuntime implements NodeRuntime {
     private static final Pattern BASEBACKUP_KB = Pattern.compile("(\\d+)/(\\d+) kB");
 
     private final PgInstall pg;

@@ -18,7 +18,7 @@ import java.util.Optional;
  * as an unprivileged OS user instead: {@code postgres} when it exists, else {@code nobody}.
  * As an ordinary user, everything runs as that user and these methods change nothing.
  */
-public final class OsUser {
+final class OsUser {
     private static final boolean ROOT = File.separatorChar == '/' && new UnixSystem().getUid() == 0;
     private static String serverGroup;
 

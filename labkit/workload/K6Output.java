@@ -31,7 +31,7 @@ import labkit.workload.Ledger.Outcome;
  * intended start. An operation that was sent but has no outcome when k6 stopped (k6 discards the
  * samples of interrupted iterations) is a write of unknown outcome, or a failed read.
  */
-public final class K6Output {
+final class K6Output {
     static final String WRITE_SENT = "pglab_write_sent";
     static final String WRITE_DONE = "pglab_write_duration";
     static final String READ_SENT = "pglab_read_sent";
