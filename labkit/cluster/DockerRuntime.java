@@ -81,6 +81,9 @@ final class DockerRuntime implements NodeRuntime {
 
     public String project() { return compose.project(); }
 
+    /** The compose CLI in use, as it names itself ({@code docker compose version}). */
+    String composeVersion() { return compose.version(); }
+
     /** The compose command of this lab's project, for a k6 service that joins the cluster. */
     public List<String> composeCommand() { return compose.command(); }
 
