@@ -119,7 +119,7 @@ class Lab03 implements Callable<Integer> {
                     disk flush: compare the percentiles.""");
             var syncRun = startPhase(lab, load, primary, standby, events, "sync phase");
             syncRun.monitor.watch(phase);
-            double rttMs = remote.link().rttMs();
+            double rttMs = remote.link().configuredRttMs();
             var asyncWrites = Latency.ofWrites(async.ledger());
             var syncWrites = Latency.ofWrites(syncRun.workload.ledger());
             lab.table(comparison(asyncWrites, syncWrites, rttMs));
