@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import labkit.cluster.LabException;
 import labkit.measure.Audit;
 import labkit.measure.LagSampler;
@@ -25,32 +26,45 @@ public final class Report {
                 .put("unknown", ledger.unknown());
     }
 
-    /** lag.samples, replay lag p50/max (ms) and the most bytes sent but not yet replayed, over the given samples. */
+    /**
+     * lag.samples, replay lag p50/max (ms) and the most bytes sent but not yet replayed, over the
+     * given samples; each is null when no sample had it (nothing measured is not 0).
+     */
     public static ObjectNode lag(ObjectNode parent, List<LagSampler.Sample> samples) {
         var replay = samples.stream().map(LagSampler.Sample::replayLagMs).filter(Objects::nonNull).sorted().toList();
         var node = parent.putObject("lag");
         node.put("samples", samples.size());
-        node.put("replayLagMsP50", replay.isEmpty() ? 0 : Latency.round(replay.get(replay.size() / 2)));
-        node.put("replayLagMsMax", replay.isEmpty() ? 0 : Latency.round(replay.get(replay.size() - 1)));
-        node.put("maxBytes", samples.stream().map(LagSampler.Sample::sentMinusReplayBytes).filter(Objects::nonNull)
-                .max(Comparator.naturalOrder()).orElse(0.0).longValue());
-        node.put("maxBehindBytes", samples.stream().map(LagSampler.Sample::bytesBehind).filter(Objects::nonNull)
-                .max(Comparator.naturalOrder()).orElse(0.0).longValue());
+        node.put("replayLagMsP50", replay.isEmpty() ? null : Latency.round(replay.get(replay.size() / 2)));
+        node.put("replayLagMsMax", replay.isEmpty() ? null : Latency.round(replay.getLast()));
+        node.put("maxBytes", max(samples, LagSampler.Sample::sentMinusReplayBytes));
+        node.put("maxBehindBytes", max(samples, LagSampler.Sample::bytesBehind));
         return node;
     }
 
+    private static Long max(List<LagSampler.Sample> samples, Function<LagSampler.Sample, Double> value) {
+        return samples.stream().map(value).filter(Objects::nonNull).max(Comparator.naturalOrder())
+                .map(Double::longValue).orElse(null);
+    }
+
+    /** failure: lostAcked, rpoMs, the unknown writes found / not found and sent before / after the fault. */
     public static ObjectNode failure(ObjectNode parent, Audit.Result audit) {
         return parent.putObject("failure").put("lostAcked", audit.lostAcked()).put("rpoMs", Latency.round(audit.rpoMs()))
-                .put("unknownPresent", audit.unknownPresent()).put("unknownAbsent", audit.unknownAbsent());
+                .put("unknownPresent", audit.unknownPresent()).put("unknownAbsent", audit.unknownAbsent())
+                .put("unknownSentBeforeFault", audit.unknownSentBeforeFault())
+                .put("unknownSentAfterFault", audit.unknownSentAfterFault());
     }
 
     /** The audit as a console table. */
     public static Table audit(Audit.Result audit) {
-        return Table.create("audit of the ledger against the survivor",
-                StringColumn.create("writes", "acknowledged (ok)", "failed", "unknown: found", "unknown: not found",
-                        "acknowledged but LOST", "RPO (ms)"),
-                DoubleColumn.create("count", audit.ok(), audit.failed(), audit.unknownPresent(), audit.unknownAbsent(),
-                        audit.lostAcked(), Latency.round(audit.rpoMs())));
+        var what = StringColumn.create("writes", "acknowledged (ok)", "failed", "unknown: found", "unknown: not found");
+        var count = DoubleColumn.create("count", audit.ok(), audit.failed(), audit.unknownPresent(), audit.unknownAbsent());
+        if (audit.unknownSentBeforeFault() != null) {
+            what.append("unknown: sent before the fault").append("unknown: sent after the fault");
+            count.append(audit.unknownSentBeforeFault()).append(audit.unknownSentAfterFault());
+        }
+        what.append("acknowledged but LOST").append("RPO (ms)");
+        count.append(audit.lostAcked()).append(Latency.round(audit.rpoMs()));
+        return Table.create("audit of the ledger against the survivor", what, count);
     }
 
     /** The newest lost writes by key and time: acknowledged to the client, and gone. */
