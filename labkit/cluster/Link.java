@@ -143,6 +143,22 @@ public final class Link implements AutoCloseable {
         return fromStandby.delivered.get();
     }
 
+    /** Bytes delivered each way, so far: two of them subtracted are what a phase carried. */
+    public record Traffic(long toStandby, long fromStandby) {
+        public Traffic since(Traffic earlier) {
+            return new Traffic(toStandby - earlier.toStandby, fromStandby - earlier.fromStandby);
+        }
+
+        /** Bytes to the standby per write (e.g. per acknowledged write); 0 writes count as 1. */
+        public long toStandbyPer(long writes) {
+            return toStandby / Math.max(1, writes);
+        }
+    }
+
+    public Traffic traffic() {
+        return new Traffic(bytesToStandby(), bytesFromStandby());
+    }
+
     /**
      * The configured round trip: twice the one-way delay, a setting. What a round trip through the
      * relay really takes is measured by a probe (labkit.measure.LinkProbe): the relay and the

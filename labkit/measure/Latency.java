@@ -58,6 +58,6 @@ public final class Latency {
 
     /** Milliseconds to two decimals, as summary.json and the tables show them. */
     public static double round(double ms) {
-        return Math.round(ms * 100) / 100.0;
+        return Double.isNaN(ms) ? ms : Math.round(ms * 100) / 100.0; // NaN: nothing measured, stays so
     }
 }

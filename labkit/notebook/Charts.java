@@ -134,15 +134,18 @@ public final class Charts {
     }
 
     /**
-     * (f) Every write from {@code fromSeconds} on, as a dot at its completion time and latency (a
-     * log scale, so that a 2 ms commit and a 5 s timeout both show): acknowledged, acknowledged but
-     * LOST (their own colour and shape), unknown, failed; and the RPO window shaded, from the newest
-     * surviving acknowledged write to the newest acknowledged one.
+     * (f) Every write completed in the two seconds around {@code faultSeconds}, as a dot at its
+     * completion time and latency (a log scale, so that a 2 ms commit and a 5 s timeout both show):
+     * acknowledged, acknowledged but LOST (their own colour and shape), unknown, failed; and the RPO
+     * window shaded, from the newest surviving acknowledged write to the newest acknowledged one.
      */
-    public static XYChart writeTimeline(Ledger ledger, Audit.Result audit, double fromSeconds, List<Event> events) {
+    public static XYChart writeTimeline(Ledger ledger, Audit.Result audit, double faultSeconds, List<Event> events) {
+        double fromSeconds = faultSeconds - 1;
+        double toSeconds = faultSeconds + 1; // a 50 ms RPO window is then ~30 px wide
         XYChart chart = base("Writes around the failure", "time since start (s)", "latency (ms, log scale)");
         Set<String> lost = audit.lost().stream().map(Ledger.Write::key).collect(Collectors.toSet());
-        var shown = ledger.writes().stream().filter(w -> w.doneNanos() / 1e9 >= fromSeconds).toList();
+        var shown = ledger.writes().stream()
+                .filter(w -> w.doneNanos() / 1e9 >= fromSeconds && w.doneNanos() / 1e9 <= toSeconds).toList();
         addDots(chart, "acknowledged", shown.stream()
                 .filter(w -> w.outcome() == Outcome.OK && !lost.contains(w.key())).toList(), GREEN, SeriesMarkers.CIRCLE);
         addDots(chart, "unknown", shown.stream().filter(w -> w.outcome() == Outcome.UNKNOWN).toList(), ORANGE,
@@ -154,12 +157,13 @@ public final class Charts {
         var styler = chart.getStyler();
         styler.setMarkerSize(9);
         styler.setXAxisMin(fromSeconds);
+        styler.setXAxisMax(toSeconds);
         double[] rpo = audit.rpoWindowSeconds();
         List<EventMarkers.Window> windows = rpo == null ? List.of()
                 : List.of(new EventMarkers.Window(rpo[0], rpo[1], String.format(Locale.ROOT, "RPO %.0f ms", audit.rpoMs()),
                         PURPLE));
         styler.setLegendPadding(24); // a dot needs room from the name before it
-        var shownEvents = events.stream().filter(e -> e.seconds() >= fromSeconds).toList();
+        var shownEvents = events.stream().filter(e -> e.seconds() >= fromSeconds && e.seconds() <= toSeconds).toList();
         finish(chart, shownEvents, windows);
         logYAxis(chart, labelRows(shownEvents, windows, fromSeconds, styler.getXAxisMax()));
         return chart;
@@ -338,8 +342,9 @@ public final class Charts {
             min = Math.min(min, s.getXMin());
             max = Math.max(max, s.getXMax());
         }
-        if (chart.getStyler().getXAxisMin() != null) {
+        if (chart.getStyler().getXAxisMin() != null) { // a chart of part of the run (a zoom) set its range
             min = chart.getStyler().getXAxisMin();
+            max = chart.getStyler().getXAxisMax();
         }
         for (Event e : events) {
             min = Math.min(min, e.seconds());

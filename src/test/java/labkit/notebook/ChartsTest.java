@@ -94,7 +94,7 @@ class ChartsTest {
         byMode.put("async", async);
         byMode.put("sync", sync);
         charts.put("percentiles", Charts.percentiles("Write latency: async vs sync", byMode, TimeUnit.MICROSECONDS));
-        charts.put("write-timeline", Charts.writeTimeline(crashLedger(), lostAudit(), 17, EVENTS));
+        charts.put("write-timeline", Charts.writeTimeline(crashLedger(), lostAudit(), 20, EVENTS));
         charts.put("catchup", Charts.catchUp(new Series("bytes behind", t, behind),
                 List.of(new Event(10, "standby stopped"), new Event(20, "standby started"))));
         return charts;
@@ -156,12 +156,13 @@ class ChartsTest {
     void theWriteTimelineMarksTheLostWritesAndShadesTheRpoWindow() throws Exception {
         var audit = lostAudit();
         assertEquals(12, audit.lostAcked());
-        BufferedImage withLoss = render(Charts.writeTimeline(crashLedger(), audit, 17, EVENTS));
+        BufferedImage withLoss = render(Charts.writeTimeline(crashLedger(), audit, 20, EVENTS));
         assertTrue(pixels(withLoss, Charts.PURPLE) > 100, "lost writes in their own colour");
         assertTrue(shaded(withLoss) > 2_000, "the RPO window is shaded");
         assertTrue(pixels(withLoss, Charts.GREEN) > 500, "acknowledged writes");
 
-        BufferedImage noLoss = render(Charts.writeTimeline(crashLedger(), Audit.of(crashLedger(), keysOf(crashLedger())), 17, EVENTS));
+        var nothingLost = Audit.of(crashLedger(), keysOf(crashLedger()));
+        BufferedImage noLoss = render(Charts.writeTimeline(crashLedger(), nothingLost, 20, EVENTS));
         assertEquals(0, pixels(noLoss, Charts.PURPLE), "nothing lost: no lost colour");
         assertEquals(0, shaded(noLoss), "nothing lost: no window");
     }
