@@ -3,8 +3,8 @@ package labkit.cluster;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The lab's cluster: picks the runtime, creates nodes on stable printed ports, and owns them.
@@ -16,12 +16,10 @@ public final class Cluster implements AutoCloseable {
     private final ClusterOptions options;
     private final Narrator narrator;
     private final NodeRuntime runtime;
-    private final List<Node> nodes = new ArrayList<>();
-    private final List<Link> links = new ArrayList<>();
-    private final Thread shutdownHook = new Thread(() -> {
-        interrupted = true;
-        teardown();
-    }, "pglab-teardown");
+    // added to by the lab's thread, read by a Ctrl+C teardown at any moment: copy-on-write
+    private final List<Node> nodes = new CopyOnWriteArrayList<>();
+    private final List<Link> links = new CopyOnWriteArrayList<>();
+    private final Thread shutdownHook = new Thread(this::interruptedTeardown, "pglab-teardown");
     private int nextPort;
     private boolean closed;
     private static volatile boolean interrupted;
@@ -131,6 +129,19 @@ public final class Cluster implements AutoCloseable {
         teardown();
     }
 
+    /**
+     * Ctrl+C (SIGINT, SIGTERM): the JVM runs this hook and halts when it returns, whatever the
+     * lab's own thread is doing. So the hook itself says what happened, once the cluster is down:
+     * a message left to the lab's thread could come after the halt, and never appear.
+     */
+    private void interruptedTeardown() {
+        interrupted = true;
+        if (teardown()) {
+            System.err.println(options.keep() ? "interrupted: the lab stopped; its cluster stays up (--keep)"
+                    : "interrupted: the lab stopped and removed everything it had started");
+        }
+    }
+
     /** True once the JVM is shutting down under the lab (Ctrl+C, SIGTERM): what fails then is a consequence. */
     public static boolean interrupted() {
         return interrupted;
@@ -139,20 +150,22 @@ public final class Cluster implements AutoCloseable {
     /**
      * Runs once, from close() or from the shutdown hook (Ctrl+C), whichever comes first; the other
      * waits on the lock until it is done. The hook stays registered: removing it in close() could
-     * race a Ctrl+C, and the JVM would then halt in the middle of the teardown.
+     * race a Ctrl+C, and the JVM would then halt in the middle of the teardown. Returns whether
+     * this call did it (the hook runs at every exit; after close() it has nothing to do).
      */
-    private synchronized void teardown() {
+    private synchronized boolean teardown() {
         if (closed) {
-            return;
+            return false;
         }
         closed = true;
         if (options.keep()) {
             keepRunning();
-            return;
+            return true;
         }
         narrator.event("Tearing down the cluster (" + runtime.kind() + ")");
         links.forEach(Link::close);
         runtime.close();
+        return true;
     }
 
     private void keepRunning() {

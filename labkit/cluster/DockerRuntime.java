@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
@@ -32,7 +32,8 @@ final class DockerRuntime implements NodeRuntime {
     private final DockerCompose compose;
     private final Path logDir;
     private final Consumer<String> progress;
-    private final Map<String, DockerNode> nodes = new LinkedHashMap<>();
+    /** Added to by the lab's thread, read by a Ctrl+C teardown at any moment. */
+    private final Map<String, DockerNode> nodes = new ConcurrentHashMap<>();
     private boolean closed;
 
     /**

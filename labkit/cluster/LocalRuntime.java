@@ -5,10 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 
@@ -22,7 +22,8 @@ final class LocalRuntime implements NodeRuntime {
     private final PgInstall pg;
     private final Path workDir;
     private final Path logDir;
-    private final List<LocalNode> nodes = new ArrayList<>();
+    /** Added to by the lab's thread, read by a Ctrl+C teardown at any moment: copy-on-write. */
+    private final List<LocalNode> nodes = new CopyOnWriteArrayList<>();
 
     /** @param logDir where node logs are kept after close (out/&lt;lab&gt;/logs) */
     public LocalRuntime(PgInstall pg, Path logDir) {
