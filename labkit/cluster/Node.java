@@ -45,6 +45,18 @@ public interface Node {
         Sql.exec(this, "SELECT pg_reload_conf()");
     }
 
+    /**
+     * {@code ALTER SYSTEM SET <name> = <value>}, then {@code SELECT pg_reload_conf()}: the setting
+     * goes to postgresql.auto.conf, as a student would set it. Returns the SQL it ran, on one line,
+     * for the lab to show ({@code value} is SQL: quote strings, e.g. {@code "'1GB'"}).
+     */
+    default String alterSystem(String name, String value) {
+        String alter = "ALTER SYSTEM SET " + name + " = " + value;
+        Sql.exec(this, alter); // on its own: ALTER SYSTEM cannot run inside a transaction block
+        Sql.exec(this, "SELECT pg_reload_conf()");
+        return alter + "; SELECT pg_reload_conf();";
+    }
+
     boolean isRunning();
 
     /** The last lines of the server log. */
