@@ -47,7 +47,9 @@ class DockerLabsTest {
 
     @Test
     void lab04() throws Exception {
-        Lab04LocalTest.assertModule4(run("lab04-ha.java", "lab04", "--outage", "10s"), out);
+        JsonNode s = run("lab04-ha.java", "lab04", "--outage", "10s");
+        Lab04LocalTest.assertModule4(s, out);
+        Lab04LocalTest.assertRewoundAfterACrash(s);
     }
 
     private JsonNode run(String script, String lab, String... extra) throws Exception {
