@@ -138,10 +138,11 @@ class Lab04 implements Callable<Integer> {
             if (rejoin.onNewPrimary().lostAcked() > 0) {
                 lab.table(Report.lostWrites(rejoin.onNewPrimary(), 5));
             }
-            lab.result("%d acknowledged writes never reached the new primary: Module 2's RPO. %s".formatted(
-                    rejoin.onNewPrimary().lostAcked(), rejoin.lostDiscardedOnOldPrimary()
-                            ? "The old primary had committed them; the rejoin discarded exactly those there too."
-                            : "The old primary differs: " + rejoin.onOldPrimary().lostAcked() + " missing there."));
+            long lost = rejoin.onNewPrimary().lostAcked();
+            lab.result((lost == 0 ? "No acknowledged write is missing on the new primary: nothing for the rejoin to discard."
+                    : lost + " acknowledged writes never reached the new primary (Module 2's RPO). The old primary had "
+                    + "committed them; " + (rejoin.lostDiscardedOnOldPrimary() ? "the rejoin discarded exactly those there too."
+                    : "yet " + rejoin.onOldPrimary().lostAcked() + " are missing on it now: the nodes differ.")));
             lab.say("Both nodes, row by row (the keys of every write, hashed in order):");
             lab.command(standby.psqlCommand() + " -c \"" + Fingerprint.QUERY + "\"");
             lab.table(rejoin.data().rows());

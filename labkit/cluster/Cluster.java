@@ -124,8 +124,9 @@ public final class Cluster implements AutoCloseable {
         }
         narrator.command(rewind.command());
         rewind.toolLines().forEach(narrator::result);
-        narrator.event((rewind.method().equals("pg_rewind") ? "Rewound" : "Rebuilt from a base backup") + " \""
-                + oldPrimary.name() + "\" and started it as a standby of \"" + newPrimary.name() + "\"");
+        narrator.event("Started \"" + oldPrimary.name() + "\" as a standby of \"" + newPrimary.name() + "\" ("
+                + (rewind.needed() == null ? "rebuilt from a base backup" : rewind.needed() ? "rewound" : "nothing to rewind")
+                + ")");
         int timeline = TimelineHistory.of(newPrimary).timeline();
         Wait.until("\"" + oldPrimary.name() + "\" streams timeline " + timeline, oldPrimary,
                 "SELECT status || ' ' || received_tli FROM pg_stat_wal_receiver", "streaming " + timeline,
