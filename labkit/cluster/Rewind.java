@@ -70,9 +70,9 @@ public record Rewind(String method, String command, Boolean needed, String diver
                     + "backup of the new primary (%,d kB), which copies everything, not only what diverged.")
                     .formatted(copiedBytes / 1024);
         }
-        return needed ? ("pg_rewind: the servers diverged at %s; it rewound from the last common checkpoint at %s, "
-                + "copying %,d kB from the new primary.").formatted(divergedAtLsn, lastCommonCheckpoint,
-                copiedBytes == null ? 0 : copiedBytes / 1024)
+        return needed ? "pg_rewind: the servers diverged at %s; it rewound from the last common checkpoint at %s, %s."
+                .formatted(divergedAtLsn, lastCommonCheckpoint, copiedBytes == null ? "with no copy progress reported"
+                        : "copying %,d kB from the new primary".formatted(copiedBytes / 1024))
                 : "pg_rewind: no rewind required. The old primary's WAL ends where the new timeline forked: nothing to "
                 + "rewind after a clean stop, since a primary sends all its WAL before it shuts down.";
     }

@@ -3,6 +3,8 @@ package labkit.notebook;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import labkit.cluster.LabException;
 import labkit.measure.LagSampler;
 import labkit.notebook.Charts.Event;
 import labkit.workload.Ledger;
@@ -55,6 +57,20 @@ public final class LiveRun {
     /** A monitor line a second for {@code duration}. */
     public void watch(Duration duration) {
         monitor.watch(duration);
+    }
+
+    /**
+     * Watches until {@code done} holds, checked once a second (e.g. "a write succeeded on the new
+     * primary": new connections may take a while on a busy machine); fails naming {@code what}.
+     */
+    public void watchUntil(String what, BooleanSupplier done, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new LabException("timed out after " + timeout.toSeconds() + " s waiting until " + what);
+            }
+            monitor.watch(Duration.ofSeconds(1));
+        }
     }
 
     /** Marks an event at {@code seconds} on the lab clock for the charts; returns the time. */

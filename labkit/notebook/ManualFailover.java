@@ -6,6 +6,7 @@ import labkit.cluster.HealthCheck;
 import labkit.cluster.Link;
 import labkit.cluster.Node;
 import labkit.measure.Failover;
+import labkit.workload.Ledger;
 
 /**
  * The course's "Leader Failure (Manual Failover)" demo, with the workload writing to the primary:
@@ -53,7 +54,9 @@ public final class ManualFailover {
         lab.say("The WAL file name begins with the timeline. Action: re-route the writes (with k6: a new connection string).");
         run.workload().reroute(standby);
         lab.event("Writes re-routed to \"" + standby.name() + "\"");
-        run.watch(Duration.ofSeconds(3));
+        run.watchUntil("a write succeeds on " + standby.name(), () -> run.ledger().writes().stream()
+                .anyMatch(w -> w.outcome() == Ledger.Outcome.OK && w.node().equals(standby.name())), Duration.ofMinutes(1));
+        run.watch(Duration.ofSeconds(2));
         var failover = Failover.measure(run.ledger(), standby.name(), nanos(struck), nanos(declared), nanos(promoted));
         lab.table(failover.phases());
         lab.result(failover.describe());

@@ -30,7 +30,6 @@ class Lab04LocalTest {
     void followerCatchesUpAndAfterACrashTheOldPrimaryIsRewound() throws Exception {
         var run = LabProcess.run("lab04-ha.java", out, "--yes", "--runtime", "local", "--outage", "10s");
         assertEquals(0, run.exitCode(), run.transcript());
-        assertTrue(run.seconds() < 300, "took " + run.seconds() + " s");
         JsonNode s = run.summary();
 
         assertEquals("local", s.path("runtime").asText());
