@@ -122,7 +122,7 @@ class Lab04 implements Callable<Integer> {
             var rejoinLag = LagSampler.start(lab.startNanos(), standby, primary, SAMPLE_EVERY);
             run.follow(rejoinLag);
             lab.show(standby, "SELECT application_name, state, sync_state FROM pg_stat_replication");
-            lab.say("Its log: recovery, then streaming from the new primary: the old timeline up to the fork, then the new one.");
+            lab.say("Its log: it recovers, then streams from the new primary on timeline " + history.timeline() + ".");
             ServerLog.storyFrom(primary, "starting PostgreSQL", 20).forEach(lab::result);
             run.watch(Duration.ofSeconds(2));
             run.awaitBacklog(Duration.ofMinutes(2));
