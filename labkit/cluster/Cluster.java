@@ -107,6 +107,32 @@ public final class Cluster implements AutoCloseable {
         return link;
     }
 
+    /**
+     * Brings {@code oldPrimary} (stopped or crashed) back as a standby of {@code newPrimary}, streaming
+     * through a new link with {@code oneWay} delay (± {@code jitter}): see {@link NodeRuntime#rejoinAsStandby}.
+     * Returns once it streams the new primary's timeline.
+     */
+    public Rewind rejoinAsStandby(Node oldPrimary, Node newPrimary, java.time.Duration oneWay, java.time.Duration jitter) {
+        Link link = link(newPrimary).delay(oneWay, jitter);
+        var upstream = new NodeRuntime.Endpoint(runtime.hostSeenFromNodes(), link.port());
+        Rewind rewind = runtime.rejoinAsStandby(oldPrimary, newPrimary, upstream);
+        if (rewind.method().equals("pg_rewind")) {
+            narrator.command(newPrimary.psqlCommand() + " -c \"CHECKPOINT\"    (pg_rewind reads the new timeline "
+                    + "from the control file, which the promotion updates at its next checkpoint)");
+        }
+        narrator.command(rewind.command());
+        rewind.toolLines().forEach(narrator::result);
+        narrator.event("Started \"" + oldPrimary.name() + "\" as a standby of \"" + newPrimary.name() + "\" ("
+                + (rewind.needed() == null ? "rebuilt from a base backup" : rewind.needed() ? "rewound" : "nothing to rewind")
+                + ")");
+        int timeline = TimelineHistory.of(newPrimary).timeline();
+        Wait.until("\"" + oldPrimary.name() + "\" streams timeline " + timeline, oldPrimary,
+                "SELECT status || ' ' || received_tli FROM pg_stat_wal_receiver", "streaming " + timeline,
+                java.time.Duration.ofSeconds(60));
+        waitForStreaming(newPrimary, oldPrimary);
+        return rewind;
+    }
+
     /** Waits until {@code primary} reports {@code standby} as streaming in pg_stat_replication. */
     public void waitForStreaming(Node primary, Node standby) {
         waitForReplication(primary, standby, "state", "streaming", java.time.Duration.ofSeconds(60));

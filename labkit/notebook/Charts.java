@@ -226,6 +226,13 @@ public final class Charts {
         return timeSeries("Standby catching up", behind.unit + " behind", List.of(behind.series), events);
     }
 
+    /** (e) Catch-up of several standbys (or of one node in several roles), in bytes, in one unit (kB or MB). */
+    public static XYChart catchUp(String title, List<Series> bytesBehind, List<Event> events) {
+        String unit = Scaled.unitFor(bytesBehind.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.y())).max().orElse(0));
+        var scaled = bytesBehind.stream().map(s -> Scaled.bytes(s, unit).series).toList();
+        return timeSeries(title, unit + " behind", scaled, events);
+    }
+
     /** Any measurement over the run's time, for what the named charts above do not cover. */
     public static XYChart timeSeries(String title, String yAxisTitle, List<Series> series, List<Event> events) {
         return finish(lines(title, yAxisTitle, series), events);
@@ -418,12 +425,20 @@ public final class Charts {
             for (double v : s.y()) {
                 max = Math.max(max, v);
             }
-            double divisor = max >= 10 * 1024 * 1024 ? 1024 * 1024 : 1024;
+            return bytes(s, unitFor(max));
+        }
+
+        static String unitFor(double maxBytes) {
+            return maxBytes >= 10 * 1024 * 1024 ? "MB" : "kB";
+        }
+
+        static Scaled bytes(Series s, String unit) {
+            double divisor = unit.equals("MB") ? 1024 * 1024 : 1024;
             double[] y = new double[s.y().length];
             for (int i = 0; i < y.length; i++) {
                 y[i] = s.y()[i] / divisor;
             }
-            return new Scaled(new Series(s.name(), s.x(), y), divisor > 1024 ? "MB" : "kB");
+            return new Scaled(new Series(s.name(), s.x(), y), unit);
         }
     }
 }

@@ -99,7 +99,9 @@ class DockerRuntimeTest {
             Sql.exec(standby, "INSERT INTO marks SELECT g, 'after failover' FROM generate_series(3001, 3010) g");
 
             // The old primary comes back as a standby of the new one: pg_rewind drops its lost writes.
-            runtime.rejoinAsStandby(primary, standby, runtime.endpointSeenFromNodes(standby), true);
+            var rewind = runtime.rejoinAsStandby(primary, standby, runtime.endpointSeenFromNodes(standby));
+            assertEquals(Boolean.TRUE, rewind.needed(), rewind.output());
+            assertEquals(TimelineHistory.of(standby).switchLsn(), rewind.divergedAtLsn(), rewind.output());
             awaitStreaming(standby, primary);
             standby.waitForCatchup(primary, WAIT);
             assertTrue(inRecovery(primary));

@@ -70,6 +70,7 @@ class DockerLabsTest {
     void lab04() throws Exception {
         JsonNode s = run(DockerTestImage.CURRENT, "", "lab04-ha.java", "lab04", "--outage", "10s");
         Lab04LocalTest.assertModule4(s, out);
+        Lab04LocalTest.assertRewoundAfterACrash(s);
         assertMajor(DockerTestImage.CURRENT, s.path("postgresVersion"));
     }
 
