@@ -6,10 +6,28 @@
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import labkit.cluster.*;
-import labkit.measure.*;
-import labkit.notebook.*;
+import labkit.cluster.Cluster;
+import labkit.cluster.HealthCheck;
+import labkit.cluster.LabException;
+import labkit.cluster.ServerLog;
+import labkit.cluster.TimelineHistory;
+import labkit.measure.Fingerprint;
+import labkit.measure.FollowerOutage;
+import labkit.measure.LagSampler;
+import labkit.measure.Rejoin;
+import labkit.measure.SlotRetention;
+import labkit.measure.Timeline;
+import labkit.notebook.Charts;
 import labkit.notebook.Charts.Series;
+import labkit.notebook.DurationConverter;
+import labkit.notebook.FollowerFailure;
+import labkit.notebook.Lab;
+import labkit.notebook.LabOptions;
+import labkit.notebook.LiveRun;
+import labkit.notebook.ManualFailover;
+import labkit.notebook.Report;
+import labkit.notebook.SyncMode;
+import labkit.notebook.WorkloadOptions;
 import labkit.workload.Pagila;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,7 +67,6 @@ class Lab04 implements Callable<Integer> {
     }
 
     private Lab lab;
-    private Cluster cluster;
 
     @Override
     public Integer call() throws Exception {
@@ -58,8 +75,7 @@ class Lab04 implements Callable<Integer> {
         }
         lab = Lab.start("lab04", "Module 4: High Availability Demos (Reacting to Failure)", options);
         var summary = lab.summary();
-        try (var c = Cluster.create(lab.clusterOptions(), lab)) {
-            cluster = c;
+        try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
             summary.put("runtime", cluster.runtime());
             var k6 = load.k6(cluster.composeCommand());
 
@@ -76,14 +92,14 @@ class Lab04 implements Callable<Integer> {
 
             lab.step("4.1", "Demo: Follower Failure (Catch-up Recovery), in Sync mode");
             lab.say("First the primary waits at every commit for postgres-standby (Module 3); a reload is enough.");
-            switchMode(SyncMode.sync, primary, standby);
+            SyncMode.on(lab, cluster, primary, standby, "on");
             var workload = load.driver(lab, k6);
             workload.start(primary, standby);
             var lag = LagSampler.start(lab.startNanos(), primary, standby, SAMPLE_EVERY);
             var slot = SlotRetention.start(lab.startNanos(), primary, standby.name(), SAMPLE_EVERY);
             var run = new LiveRun(lab, workload, load.rate, lag, STEADY);
             run.mark("sync mode");
-            var sync = FollowerFailure.demo(run, SyncMode.sync, primary, standby, outage);
+            var sync = FollowerFailure.demo(run, "sync", primary, standby, outage);
 
             lab.step("4.1", "Demo: Follower Failure (Catch-up Recovery), in Async mode");
             lab.say("""
@@ -92,9 +108,9 @@ class Lab04 implements Callable<Integer> {
                     received; max_slot_wal_keep_size caps that, so that a standby gone for good cannot fill the
                     primary's disk (past the cap the slot is "lost", and the standby needs a new base backup).""");
             lab.show(primary, "SHOW max_slot_wal_keep_size");
-            switchMode(SyncMode.async, primary, standby);
+            SyncMode.off(lab, cluster, primary, standby);
             run.mark("async mode");
-            var async = FollowerFailure.demo(run, SyncMode.async, primary, standby, outage);
+            var async = FollowerFailure.demo(run, "async", primary, standby, outage);
 
             lab.step("4.2", "Demo: Leader Failure (Manual Failover)");
             lab.say(leaderFault == ManualFailover.Fault.crash ? """
@@ -186,13 +202,6 @@ class Lab04 implements Callable<Integer> {
         }
         lab.writeSummary();
         return 0;
-    }
-
-    /** Sets the mode with ALTER SYSTEM (shown as typed in psql) and shows what the primary reports. */
-    private void switchMode(SyncMode mode, Node primary, Node standby) {
-        String sql = mode.switchTo(cluster, primary, standby);
-        lab.command(primary.psqlCommand() + " -c \"" + String.join("\" -c \"", sql.replace("\"", "\\\"").split("; ?")) + "\"");
-        lab.show(primary, "SELECT application_name, state, sync_state FROM pg_stat_replication");
     }
 
     private String save(org.knowm.xchart.XYChart chart, String file) {

@@ -46,15 +46,15 @@ public interface Node {
     }
 
     /**
-     * {@code ALTER SYSTEM SET <name> = <value>}, then {@code SELECT pg_reload_conf()}: the setting
-     * goes to postgresql.auto.conf, as a student would set it. Returns the SQL it ran, on one line,
-     * for the lab to show ({@code value} is SQL: quote strings, e.g. {@code "'1GB'"}).
+     * Runs {@code ALTER SYSTEM SET <name> = <value>} ({@code value} as SQL writes it, quotes
+     * included), then {@code SELECT pg_reload_conf()}; returns the SQL it ran, on one line, for
+     * the lab to show.
      */
     default String alterSystem(String name, String value) {
-        String alter = "ALTER SYSTEM SET " + name + " = " + value;
-        Sql.exec(this, alter); // on its own: ALTER SYSTEM cannot run inside a transaction block
-        Sql.exec(this, "SELECT pg_reload_conf()");
-        return alter + "; SELECT pg_reload_conf();";
+        String sql = "ALTER SYSTEM SET " + name + " = " + value;
+        Sql.exec(this, sql);
+        reload();
+        return sql + "; SELECT pg_reload_conf();";
     }
 
     boolean isRunning();

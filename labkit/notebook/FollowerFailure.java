@@ -4,7 +4,6 @@ import java.time.Duration;
 import labkit.cluster.ByHand;
 import labkit.cluster.Node;
 import labkit.cluster.ServerLog;
-import labkit.cluster.SyncMode;
 import labkit.measure.FollowerOutage;
 import labkit.measure.SlotRetention;
 
@@ -19,15 +18,16 @@ public final class FollowerFailure {
 
     private FollowerFailure() {}
 
-    public static FollowerOutage demo(LiveRun run, SyncMode mode, Node primary, Node standby, Duration outage) {
+    /** @param mode "sync" or "async": the standby's sync_state in the primary's pg_stat_replication */
+    public static FollowerOutage demo(LiveRun run, String mode, Node primary, Node standby, Duration outage) {
         Lab lab = run.lab();
-        var window = FollowerOutage.begin(mode.name(), primary, standby, lab.startNanos());
+        var window = FollowerOutage.begin(mode, primary, standby, lab.startNanos());
         run.watch(run.steady());
         lab.say("Action: stop " + standby.name() + " (a clean, fast shutdown).");
         lab.command(ByHand.stop(standby));
         run.mark(window.stopStandby(), "standby stopped");
         lab.event("Stopped node \"" + standby.name() + "\"");
-        lab.say(mode == SyncMode.sync ? """
+        lab.say(mode.equals("sync") ? """
                 Observe: writes stall. Each commit is on the primary's disk but waits for a confirmation that
                 cannot come; the clients hang, and new arrivals queue behind them."""
                 : "Observe: writes go on, and the WAL the primary keeps for the standby's slot grows.");
@@ -49,7 +49,7 @@ public final class FollowerFailure {
         lab.say("Observe the standby's log: it recovers to a consistent state, reconnects and streams what it missed.");
         lab.command(ByHand.logs(standby));
         ServerLog.storyFrom(standby, "shutdown request", 15).forEach(lab::result);
-        if (mode == SyncMode.sync) {
+        if (mode.equals("sync")) {
             lab.say("The stalled commits are confirmed now; the writes that queued behind them drain.");
         }
         run.watch(Duration.ofSeconds(2));
