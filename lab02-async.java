@@ -100,8 +100,8 @@ class Lab02 implements Callable<Integer> {
 
             lab.step("2.3", "The \"Async\" Failure Test (RPO > 0)");
             lab.say(fault == Fault.zone ? """
-                    The primary's zone fails: its process is killed and its network cut at the same moment, so WAL
-                    still on its way to the standby never arrives. The clients were already told "committed"."""
+                    The primary's zone fails: its network is cut, then its process killed. WAL on its way to the standby,
+                    and what the primary still acknowledges before the kill lands, never arrive; the clients heard "committed"."""
                     : """
                     The primary's process is killed (like docker kill). Its machine survives, so the network still
                     delivers what the WAL sender had sent: expect little or no loss. Try --fault zone.""");

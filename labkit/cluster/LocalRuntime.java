@@ -53,7 +53,9 @@ final class LocalRuntime implements NodeRuntime {
                 "-U", env.superuser(), "--pwfile=" + pwFile, "--auth-local=trust", "--auth-host=scram-sha-256",
                 "--encoding=UTF8", "--locale=C")), Map.of(), Duration.ofSeconds(120));
         copyConf("pg_hba.conf", node.dataDir().resolve("pg_hba.conf"));
-        node.appendConf(read(Env.get().root().resolve("conf/replication.conf")));
+        // conf/replication.conf is the whole configuration, as compose.yaml's config_file makes it in
+        // Docker: initdb's own lines (time zone, text search, locale) would make the runtimes differ
+        copyConf("replication.conf", node.dataDir().resolve("postgresql.conf"));
         node.appendConf(nodeSettings(name, port));
         node.start();
         Sql.execIn(node, "postgres", "CREATE DATABASE " + env.database());

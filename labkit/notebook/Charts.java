@@ -343,7 +343,8 @@ public final class Charts {
      * with room for those rows, so that labels sit above the curves.
      */
     private static XYChart finish(XYChart chart, List<Event> events, List<EventMarkers.Window> windows) {
-        double min = 0;
+        // from the first data or event on: the lab's setup before its workload is no part of a chart
+        double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         for (var s : chart.getSeriesCollection()) {
             min = Math.min(min, s.getXMin());
