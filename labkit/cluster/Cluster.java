@@ -146,13 +146,23 @@ public final class Cluster implements AutoCloseable {
             return;
         }
         closed = true;
-        if (options.keep()) {
-            keepRunning();
-            return;
+        // A lab interrupted in JShell (Ctrl+C interrupts the snippet's thread) closes the cluster with
+        // its interrupt flag set: every wait of the teardown would then fail at once and leave nodes
+        // behind. The teardown runs uninterrupted, and the flag is set again after it.
+        boolean wasInterrupted = Thread.interrupted();
+        try {
+            if (options.keep()) {
+                keepRunning();
+                return;
+            }
+            narrator.event("Tearing down the cluster (" + runtime.kind() + ")");
+            links.forEach(Link::close);
+            runtime.close();
+        } finally {
+            if (wasInterrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        narrator.event("Tearing down the cluster (" + runtime.kind() + ")");
-        links.forEach(Link::close);
-        runtime.close();
     }
 
     private void keepRunning() {
