@@ -184,14 +184,24 @@ public final class Cluster implements AutoCloseable {
             return false;
         }
         closed = true;
-        if (options.keep()) {
-            keepRunning();
+        // A lab interrupted in JShell (Ctrl+C interrupts the snippet's thread) closes the cluster with
+        // its interrupt flag set: every wait of the teardown would then fail at once and leave nodes
+        // behind. The teardown runs uninterrupted, and the flag is set again after it.
+        boolean wasInterrupted = Thread.interrupted();
+        try {
+            if (options.keep()) {
+                keepRunning();
+                return true;
+            }
+            narrator.event("Tearing down the cluster (" + runtime.kind() + ")");
+            links.forEach(Link::close);
+            runtime.close();
             return true;
+        } finally {
+            if (wasInterrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        narrator.event("Tearing down the cluster (" + runtime.kind() + ")");
-        links.forEach(Link::close);
-        runtime.close();
-        return true;
     }
 
     private void keepRunning() {
