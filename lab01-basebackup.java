@@ -1,19 +1,18 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 21+
-//SOURCES labkit/*.java
+//SOURCES labkit/**/*.java
 //DEPS info.picocli:picocli:4.7.7
 //DEPS tech.tablesaw:tablesaw-core:0.44.4
 
-import static labkit.Pagila.MAIN_TABLES;
+import static labkit.workload.Pagila.MAIN_TABLES;
 
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import labkit.Cluster;
-import labkit.Lab;
-import labkit.LabOptions;
-import labkit.Pagila;
-import labkit.Sql;
+import labkit.cluster.Cluster;
+import labkit.cluster.Sql;
+import labkit.notebook.Lab;
+import labkit.notebook.LabOptions;
+import labkit.workload.Pagila;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import tech.tablesaw.api.LongColumn;
@@ -34,10 +33,10 @@ class Lab01 implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws SQLException {
+    public Integer call() {
         var lab = Lab.start("lab01", "Module 1: Cluster Initialization (Base Backup)", options);
         var summary = lab.summary();
-        try (var cluster = Cluster.create(lab)) {
+        try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
             summary.put("runtime", cluster.runtime());
 
             lab.step("1.1", "Configure & Start the Leader");
@@ -60,12 +59,7 @@ class Lab01 implements Callable<Integer> {
             lab.say("""
                     Pagila is a DVD-rental store: films, actors, customers, an inventory of copies, rentals and
                     payments. It gives the later modules realistic reads (browsing films) and writes (new rentals).""");
-            Pagila.Dataset dataset;
-            try (var c = primary.connect()) {
-                dataset = Pagila.load(c, options.dataset, options.scale, lab::progress);
-            }
-            lab.result(String.format("Loaded the %s Pagila (scale %d) in %.1f s.", dataset.source(), dataset.scale(),
-                    dataset.seconds()));
+            var dataset = Pagila.loadOnto(primary, options.dataset, options.scale, lab);
             var dataSummary = summary.putObject("dataset");
             dataSummary.put("source", dataset.source());
             dataSummary.put("scale", dataset.scale());

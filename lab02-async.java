@@ -1,26 +1,28 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 21+
-//SOURCES labkit/*.java
+//SOURCES labkit/**/*.java
 //DEPS info.picocli:picocli:4.7.7
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import labkit.Audit;
-import labkit.Charts;
-import labkit.Charts.Event;
-import labkit.Charts.Series;
-import labkit.Cluster;
-import labkit.DurationConverter;
-import labkit.LagSampler;
-import labkit.Lab;
-import labkit.LabOptions;
-import labkit.Latency;
-import labkit.Monitor;
-import labkit.Report;
-import labkit.Timeline;
-import labkit.WorkloadOptions;
+import labkit.cluster.Cluster;
+import labkit.measure.Audit;
+import labkit.measure.LagSampler;
+import labkit.measure.Latency;
+import labkit.measure.Timeline;
+import labkit.notebook.Charts;
+import labkit.notebook.Charts.Event;
+import labkit.notebook.Charts.Percentiles;
+import labkit.notebook.Charts.Series;
+import labkit.notebook.DurationConverter;
+import labkit.notebook.Lab;
+import labkit.notebook.LabOptions;
+import labkit.notebook.Monitor;
+import labkit.notebook.Report;
+import labkit.notebook.WorkloadOptions;
+import labkit.workload.Pagila;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -56,7 +58,7 @@ class Lab02 implements Callable<Integer> {
         var summary = lab.summary();
         summary.put("mode", "async");
         var events = new ArrayList<Event>();
-        try (var cluster = Cluster.create(lab)) {
+        try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
             summary.put("runtime", cluster.runtime());
             var k6 = load.k6(cluster.composeCommand());
 
@@ -65,7 +67,8 @@ class Lab02 implements Callable<Integer> {
                     The standby streams from the primary through a link the lab owns, which delays every packet
                     by %s each way (±%s): a standby in another region. The link also counts the replication
                     traffic.""".formatted(load.linkDelay.toMillis() + " ms", load.jitter.toMillis() + " ms"));
-            var primary = cluster.primaryWithPagila("postgres-primary");
+            var primary = cluster.primary("postgres-primary");
+            Pagila.loadOnto(primary, options.dataset, options.scale, lab);
             var remote = cluster.remoteStandby(primary, "postgres-standby", load.linkDelay, load.jitter);
             var standby = remote.node();
             var link = remote.link();
@@ -78,7 +81,7 @@ class Lab02 implements Callable<Integer> {
                     load.rate, load.readRate));
             var workload = load.driver(lab, k6);
             workload.start(primary, standby);
-            var lag = LagSampler.start(lab, primary, standby, Duration.ofMillis(100));
+            var lag = LagSampler.start(lab.startNanos(), primary, standby, Duration.ofMillis(100));
             long toStandbyAtStart = link.bytesToStandby();
             long fromStandbyAtStart = link.bytesFromStandby();
             events.add(new Event(lab.elapsed(), "workload starts"));
@@ -156,8 +159,8 @@ class Lab02 implements Callable<Integer> {
             var plots = summary.putArray("plots");
             plots.add(save(lab, Charts.lag(List.of(Series.of("replay lag", lagTable, "t_s", "replay_lag_ms")), events), "lag.png"));
             plots.add(save(lab, Charts.throughput(results.ledger(), events), "throughput.png"));
-            plots.add(save(lab, Charts.latencyPerSecond(List.of(Timeline.percentiles(perSecond, "write"),
-                    Timeline.percentiles(perSecond, "read")), events), "latency.png"));
+            plots.add(save(lab, Charts.latencyPerSecond(List.of(Percentiles.of(perSecond, "write"),
+                    Percentiles.of(perSecond, "read")), events), "latency.png"));
         }
         lab.writeSummary();
         return 0;

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 21+
-//SOURCES labkit/*.java
+//SOURCES labkit/**/*.java
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
 
@@ -10,23 +10,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import labkit.Audit;
-import labkit.Charts;
-import labkit.Charts.Event;
-import labkit.Cluster;
-import labkit.DurationConverter;
-import labkit.LagSampler;
-import labkit.Lab;
-import labkit.LabOptions;
-import labkit.K6;
-import labkit.Latency;
-import labkit.LoadDriver;
-import labkit.Monitor;
-import labkit.Node;
-import labkit.Report;
-import labkit.Timeline;
-import labkit.Wait;
-import labkit.WorkloadOptions;
+import labkit.cluster.Cluster;
+import labkit.cluster.Node;
+import labkit.cluster.Wait;
+import labkit.measure.Audit;
+import labkit.measure.LagSampler;
+import labkit.measure.Latency;
+import labkit.measure.Timeline;
+import labkit.notebook.Charts;
+import labkit.notebook.Charts.Event;
+import labkit.notebook.DurationConverter;
+import labkit.notebook.Lab;
+import labkit.notebook.LabOptions;
+import labkit.notebook.Monitor;
+import labkit.notebook.Report;
+import labkit.notebook.WorkloadOptions;
+import labkit.workload.K6;
+import labkit.workload.LoadDriver;
+import labkit.workload.Pagila;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,7 +73,7 @@ class Lab03 implements Callable<Integer> {
         var lab = Lab.start("lab03", "Module 3: Synchronous Replication (The \"Safe\" Mode)", options);
         var summary = lab.summary();
         var events = new ArrayList<Event>();
-        try (var cluster = Cluster.create(lab)) {
+        try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
             summary.put("runtime", cluster.runtime());
             k6 = load.k6(cluster.composeCommand());
 
@@ -83,7 +84,8 @@ class Lab03 implements Callable<Integer> {
                     %d s, so both modes are measured in the same run, at the same rate, over the same link."""
                     .formatted(load.linkDelay.toMillis(), load.jitter.toMillis(), 2.0 * load.linkDelay.toMillis(),
                             phase.toSeconds()));
-            var primary = cluster.primaryWithPagila("postgres-primary");
+            var primary = cluster.primary("postgres-primary");
+            Pagila.loadOnto(primary, options.dataset, options.scale, lab);
             var remote = cluster.remoteStandby(primary, "postgres-standby", load.linkDelay, load.jitter);
             var standby = remote.node();
             lab.say("""
@@ -195,7 +197,7 @@ class Lab03 implements Callable<Integer> {
                                     String label) {
         var workload = load.driver(lab, k6);
         workload.start(primary, standby);
-        var lag = LagSampler.start(lab, primary, standby, Duration.ofMillis(100));
+        var lag = LagSampler.start(lab.startNanos(), primary, standby, Duration.ofMillis(100));
         events.add(new Event(lab.elapsed(), label));
         return new Phase(workload, lag, new Monitor(lab, workload.ledger(), lag));
     }

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 21+
-//SOURCES labkit/*.java
+//SOURCES labkit/**/*.java
 //DEPS info.picocli:picocli:4.7.7
 //DEPS tech.tablesaw:tablesaw-core:0.44.4
 
@@ -15,29 +15,31 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import labkit.Audit;
-import labkit.Charts;
-import labkit.Charts.Event;
-import labkit.Charts.Series;
-import labkit.Cluster;
-import labkit.DurationConverter;
-import labkit.Lab;
-import labkit.LabException;
-import labkit.LabOptions;
-import labkit.LagSampler;
-import labkit.Latency;
-import labkit.Ledger;
-import labkit.Ledger.Outcome;
-import labkit.LoadDriver;
-import labkit.Monitor;
-import labkit.Node;
-import labkit.NodeRuntime;
-import labkit.Report;
-import labkit.ServerLog;
-import labkit.Sql;
-import labkit.Timeline;
-import labkit.Wait;
-import labkit.WorkloadOptions;
+import labkit.cluster.Cluster;
+import labkit.cluster.LabException;
+import labkit.cluster.Node;
+import labkit.cluster.NodeRuntime;
+import labkit.cluster.ServerLog;
+import labkit.cluster.Sql;
+import labkit.cluster.Wait;
+import labkit.measure.Audit;
+import labkit.measure.LagSampler;
+import labkit.measure.Latency;
+import labkit.measure.Timeline;
+import labkit.notebook.Charts;
+import labkit.notebook.Charts.Event;
+import labkit.notebook.Charts.Percentiles;
+import labkit.notebook.Charts.Series;
+import labkit.notebook.DurationConverter;
+import labkit.notebook.Lab;
+import labkit.notebook.LabOptions;
+import labkit.notebook.Monitor;
+import labkit.notebook.Report;
+import labkit.notebook.WorkloadOptions;
+import labkit.workload.Ledger;
+import labkit.workload.Ledger.Outcome;
+import labkit.workload.LoadDriver;
+import labkit.workload.Pagila;
 import org.knowm.xchart.XYChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -135,7 +137,7 @@ class Lab04 implements Callable<Integer> {
             throw new LabException("--outage must be at least 1s");
         }
         lab = Lab.start("lab04", "Module 4: High Availability Demos (Reacting to Failure)", options);
-        try (var c = Cluster.create(lab)) {
+        try (var c = Cluster.create(lab.clusterOptions(), lab)) {
             cluster = c;
             lab.summary().put("runtime", cluster.runtime());
             var k6 = load.k6(cluster.composeCommand());
@@ -147,7 +149,8 @@ class Lab04 implements Callable<Integer> {
                     arrive at %.0f writes per second on a fixed schedule, whatever the servers do, and customers
                     browse films on the standby."""
                     .formatted(load.linkDelay.toMillis(), load.jitter.toMillis(), load.rate));
-            var primary = cluster.primaryWithPagila("postgres-primary");
+            var primary = cluster.primary("postgres-primary");
+            Pagila.loadOnto(primary, options.dataset, options.scale, lab);
             var standby = cluster.remoteStandby(primary, "postgres-standby", load.linkDelay, load.jitter).node();
 
             lab.step("4.1", "Demo: Follower Failure (Catch-up Recovery), in Sync mode");
@@ -159,7 +162,7 @@ class Lab04 implements Callable<Integer> {
             workload.start(primary, standby);
             began = lab.elapsed();
             events.add(new Event(began, "sync mode"));
-            var lag = LagSampler.start(lab, primary, standby, SAMPLE_EVERY);
+            var lag = LagSampler.start(lab.startNanos(), primary, standby, SAMPLE_EVERY);
             var monitor = new Monitor(lab, workload.ledger(), lag);
             var sync = followerOutage(primary, standby, monitor, "sync");
 
@@ -212,7 +215,7 @@ class Lab04 implements Callable<Integer> {
             plots.add(save(Charts.throughput(all, events), "throughput.png"));
             plots.add(save(catchUpChart(List.of(behind(standby.name(), lag),
                     behind(primary.name() + ", rejoining", rejoin.lag())), events), "catch-up.png"));
-            plots.add(save(Charts.latencyPerSecond(List.of(Timeline.percentiles(perSecond, "write")), events),
+            plots.add(save(Charts.latencyPerSecond(List.of(Percentiles.of(perSecond, "write")), events),
                     "latency.png"));
         }
         lab.writeSummary();
@@ -309,7 +312,7 @@ class Lab04 implements Callable<Integer> {
                 new NodeRuntime.Endpoint(cluster.nodeRuntime().hostSeenFromNodes(), backLink.port()), true);
         events.add(new Event(lab.elapsed(), "rejoined"));
         lab.event("Rewound \"" + oldPrimary.name() + "\" and started it as a standby of \"" + newPrimary.name() + "\"");
-        var lag = LagSampler.start(lab, newPrimary, oldPrimary, SAMPLE_EVERY);
+        var lag = LagSampler.start(lab.startNanos(), newPrimary, oldPrimary, SAMPLE_EVERY);
         var monitor = new Monitor(lab, workload.ledger(), lag);
         Wait.until("\"" + oldPrimary.name() + "\" streams timeline " + timeline, oldPrimary,
                 "SELECT status || ' ' || received_tli FROM pg_stat_wal_receiver", "streaming " + timeline,

@@ -1,6 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 21+
-//SOURCES ../labkit/*.java
+//SOURCES ../labkit/**/*.java
 //DEPS info.picocli:picocli:4.7.7
 
 import java.nio.file.Files;
@@ -13,15 +13,16 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
-import labkit.Cluster;
-import labkit.DurationConverter;
-import labkit.Env;
-import labkit.Lab;
-import labkit.LabException;
-import labkit.LabOptions;
-import labkit.Node;
-import labkit.PagilaOps;
-import labkit.Processes;
+import labkit.cluster.Cluster;
+import labkit.cluster.Env;
+import labkit.cluster.LabException;
+import labkit.cluster.Node;
+import labkit.cluster.Processes;
+import labkit.notebook.DurationConverter;
+import labkit.notebook.Lab;
+import labkit.notebook.LabOptions;
+import labkit.workload.Pagila;
+import labkit.workload.PagilaOps;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,8 +56,9 @@ class WriteThroughput implements Callable<Integer> {
         options.runtime = "local";
         options.yes = true;
         var lab = Lab.start("bench", "Write throughput: built-in workload vs pgbench", options);
-        try (var cluster = Cluster.create(lab)) {
-            var primary = cluster.primaryWithPagila("postgres-primary");
+        try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
+            var primary = cluster.primary("postgres-primary");
+            Pagila.loadOnto(primary, options.dataset, options.scale, lab);
             var ranges = PagilaOps.Ranges.of(primary);
             builtin(primary, ranges, Duration.ofSeconds(3)); // warm up the JIT and the server's caches
             double builtin = builtin(primary, ranges, duration);

@@ -1,5 +1,5 @@
 // pglab's mixed Pagila workload for k6: the same operations and mix as the kit's built-in
-// driver (labkit/Workload.java, statements in labkit/PagilaOps.java).
+// driver (labkit/workload/Workload.java, statements in labkit/workload/PagilaOps.java).
 //   writes -> the primary: a new rental, its payment and a row in pglab_write under a key the
 //             client generated, in one statement (one transaction, one round trip);
 //   reads  -> the standby: browsing a category's films with lead actors and free copies.
@@ -43,7 +43,7 @@ import exec from "k6/execution";
 import { check } from "k6";
 import { Counter, Trend } from "k6/metrics";
 
-// The statements of labkit/PagilaOps.java, with PostgreSQL's $n placeholders (K6ScriptTest
+// The statements of labkit/workload/PagilaOps.java, with PostgreSQL's $n placeholders (K6ScriptTest
 // checks that they stay the same). The parameters are untyped on purpose: the server infers
 // integer, numeric and text from the columns, as it does for the JDBC driver.
 const WRITE_SQL = `

@@ -31,7 +31,7 @@ class DepsInSyncTest {
             pom.put(m.group(1) + ":" + m.group(2), m.group(3));
         }
         List<String> checked = new ArrayList<>();
-        try (Stream<Path> files = Stream.of(Files.list(Path.of("labkit")), Files.list(Path.of(".")), Files.list(Path.of("bench")))
+        try (Stream<Path> files = Stream.of(Files.walk(Path.of("labkit")), Files.list(Path.of(".")), Files.list(Path.of("bench")))
                 .flatMap(s -> s).filter(p -> p.toString().endsWith(".java"))) {
             for (Path file : files.toList()) {
                 for (String line : Files.readAllLines(file)) {

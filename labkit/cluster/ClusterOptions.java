@@ -1,0 +1,18 @@
+package labkit.cluster;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What a cluster is asked to be (the lab's --runtime, --port, --keep, --pg-bin, --pg-version).
+ *
+ * @param name      the lab's name: the compose project is pglab-&lt;name&gt;
+ * @param runtime   auto, docker or local
+ * @param port      the primary's port (the standby gets the next), or null for 15432 or free ports
+ * @param keep      leave the cluster running at the end
+ * @param pgBin     local runtime: the bin folder of a PostgreSQL install
+ * @param pgVersion the PostgreSQL major, or null for PG_MAJOR from .env (docker) or the installed one (local)
+ * @param logDir    where the nodes' logs are kept (out/&lt;lab&gt;/logs)
+ */
+public record ClusterOptions(String name, String runtime, Integer port, boolean keep, Optional<Path> pgBin,
+                             String pgVersion, Path logDir) {}

@@ -1,0 +1,86 @@
+package labkit.cluster;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The compose CLI on compose.yaml for one project: {@code docker compose} (v2), else
+ * {@code docker-compose} (v1.29). Both read the file and .env from the pglab folder; the
+ * environment given here (image, ports, upstream) overrides .env, as it does by hand.
+ */
+final class DockerCompose {
+    private static final Duration UP_TIMEOUT = Duration.ofMinutes(15);   // may pull the image first
+    private static final Duration DOWN_TIMEOUT = Duration.ofMinutes(3);
+
+    private final List<String> cli;
+    private final Path root;
+    private final String project;
+    private final Map<String, String> env = new HashMap<>();
+
+    private DockerCompose(List<String> cli, Path root, String project) {
+        this.cli = cli;
+        this.root = root;
+        this.project = project;
+    }
+
+    /** Finds the compose CLI, or says how to get one. */
+    static DockerCompose find(Path root, String project) {
+        for (List<String> cli : List.of(List.of("docker", "compose"), List.of("docker-compose"))) {
+            var version = new ArrayList<>(cli);
+            version.add("version");
+            try {
+                Processes.run(version, Map.of(), Duration.ofSeconds(20));
+                return new DockerCompose(cli, root, project);
+            } catch (LabException notThisOne) {
+                // try the next spelling
+            }
+        }
+        throw new LabException("Docker Compose is missing (neither `docker compose` nor `docker-compose` runs): "
+                + "install it, or use --runtime local");
+    }
+
+    String project() { return project; }
+
+    /** Sets a variable compose.yaml reads (PRIMARY_PORT, UPSTREAM_HOST, …) for every later call. */
+    void set(String variable, String value) {
+        env.put(variable, value);
+    }
+
+    /** {@code up -d --no-deps <service>}: creates and starts one service; its dependencies are the kit's business. */
+    void up(String service, Consumer<String> output) {
+        run(UP_TIMEOUT, output, "up", "-d", "--no-deps", service);
+    }
+
+    /** {@code down -v}: containers, network and volumes of the project. */
+    void downWithVolumes() {
+        run(DOWN_TIMEOUT, line -> {}, "down", "-v", "--remove-orphans");
+    }
+
+    /** The same CLI call, as a student types it in the pglab folder. */
+    String commandLine(String... args) {
+        return String.join(" ", cli) + " -p " + project + " " + String.join(" ", args);
+    }
+
+    /** The CLI with this project's file, folder and name: what other tools (k6) add their arguments to. */
+    List<String> command() {
+        var command = new ArrayList<>(cli);
+        command.addAll(List.of("-f", root.resolve("compose.yaml").toString(), "--project-directory", root.toString(),
+                "-p", project));
+        return command;
+    }
+
+    private void run(Duration timeout, Consumer<String> output, String... args) {
+        var command = command();
+        command.addAll(List.of(args));
+        try {
+            Processes.run(command, env, timeout, output);
+        } catch (LabException e) {
+            throw new LabException("`" + commandLine(args) + "` in " + root + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,273 @@
+package labkit.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import java.util.regex.Pattern;
+
+/**
+ * Nodes are the services of compose.yaml, one compose project per lab run: the compose CLI
+ * creates them (and removes everything at the end), docker-java does the rest. Labs load Pagila
+ * themselves, so the primary starts with PGLAB_LOAD_PAGILA=none.
+ */
+final class DockerRuntime implements NodeRuntime {
+    public static final String PRIMARY = "postgres-primary";
+    public static final String STANDBY = "postgres-standby";
+    /** One-off containers of a run carry this label with the project's name, so close() finds them. */
+    static final String PROJECT_LABEL = "dev.pglab.project";
+
+    private static final Map<String, String> PORT_VARIABLES = Map.of(PRIMARY, "PRIMARY_PORT", STANDBY, "STANDBY_PORT");
+    private static final Pattern BASEBACKUP_KB = Pattern.compile("(\\d+)/(\\d+) kB");
+    private static final Duration BASEBACKUP_TIMEOUT = Duration.ofMinutes(30);
+
+    private final DockerEngine engine;
+    private final DockerCompose compose;
+    private final Path logDir;
+    private final Consumer<String> progress;
+    private final Map<String, DockerNode> nodes = new LinkedHashMap<>();
+    private boolean closed;
+
+    /**
+     * @param project  compose project name, e.g. pglab-lab01 (lower case, digits, dashes)
+     * @param image    image repository, tagged with {@code major} (postgres, or the CI test image)
+     * @param logDir   where the nodes' logs are kept after close (out/&lt;lab&gt;/logs)
+     * @param progress receives the compose CLI's output (image pulls, container creation)
+     */
+    public DockerRuntime(String project, String image, String major, Path logDir, Consumer<String> progress) {
+        if (image.substring(image.lastIndexOf('/') + 1).contains(":")) {
+            throw new LabException("PGLAB_IMAGE is an image repository without a tag (got " + image + "): the tag is "
+                    + "the PostgreSQL major, from --pg-version or PG_MAJOR");
+        }
+        this.engine = DockerEngine.connect();
+        Path root = Env.get().root();
+        try {
+            this.compose = DockerCompose.find(root, project);
+        } catch (LabException e) {
+            engine.close();
+            throw e;
+        }
+        this.logDir = logDir;
+        this.progress = progress;
+        if (!engine.containersLabeled("com.docker.compose.project", project).isEmpty()) {
+            engine.close();
+            throw new LabException("a cluster of compose project " + project + " is still there (kept with --keep?): "
+                    + "remove it with `" + compose.commandLine("down", "-v") + "` in " + root);
+        }
+        compose.set("PGLAB_IMAGE", image);
+        compose.set("PG_MAJOR", major);
+        compose.set("PGLAB_LOAD_PAGILA", "none");
+    }
+
+    /** Whether a Docker engine answers, within two seconds. */
+    public static boolean available() {
+        return DockerEngine.answers(Map.of());
+    }
+
+    /** The image repository to use: PGLAB_IMAGE from the environment, else the official postgres. */
+    public static String imageFromEnvironment() {
+        String image = System.getenv("PGLAB_IMAGE");
+        return image == null || image.isBlank() ? "postgres" : image;
+    }
+
+    @Override public String kind() { return "docker"; }
+
+    public String project() { return compose.project(); }
+
+    /** The compose command of this lab's project, for a k6 service that joins the cluster. */
+    public List<String> composeCommand() { return compose.command(); }
+
+    @Override
+    public Node createPrimary(String name, int port) {
+        requireService(name, PRIMARY);
+        compose.set(PORT_VARIABLES.get(name), String.valueOf(port));
+        compose.up(name, progress);
+        DockerNode node = register(name, port);
+        node.awaitReady();
+        return node;
+    }
+
+    @Override
+    public BaseBackup createStandby(String name, int port, Node primary, Endpoint upstream, LongConsumer bytesCopied) {
+        requireService(name, STANDBY);
+        NodeRuntime.createSlot(primary, name); // init-db.sh may have made it already
+        compose.set(PORT_VARIABLES.get(name), String.valueOf(port));
+        compose.set("UPSTREAM_HOST", upstream.host());
+        compose.set("UPSTREAM_PORT", String.valueOf(upstream.port()));
+        compose.up(name, progress);
+        DockerNode node = register(name, port);
+        var backup = followBaseBackup(node, bytesCopied);
+        node.awaitReady();
+        return backup;
+    }
+
+    /** The other nodes reach a node by its service name on the compose network. */
+    @Override
+    public Endpoint endpointSeenFromNodes(Node node) {
+        return new Endpoint(node.name(), 5432);
+    }
+
+    /** compose.yaml maps host.docker.internal to the host (extra_hosts: host-gateway). */
+    @Override
+    public String hostSeenFromNodes() {
+        return "host.docker.internal";
+    }
+
+    /**
+     * Where host.docker.internal (extra_hosts: host-gateway) leads, as a running node resolves it:
+     * on a Linux engine an address of the host on a Docker bridge, reachable from the containers
+     * and not from the network. Docker Desktop forwards it to the host's loopback instead.
+     */
+    @Override
+    public String bindAddressForNodes() {
+        if (engine.operatingSystem().contains("Docker Desktop")) {
+            return "127.0.0.1";
+        }
+        DockerNode node = nodes.values().stream().filter(DockerNode::isRunning).findFirst()
+                .orElseThrow(() -> new LabException("start a node before opening a link: the address it listens on "
+                        + "is the one the nodes resolve " + hostSeenFromNodes() + " to"));
+        var result = engine.exec(node.containerId(), "postgres", Duration.ofSeconds(10),
+                "getent", "ahostsv4", hostSeenFromNodes());
+        if (result.exitCode() != 0 || result.output().isBlank()) {
+            throw new LabException(node.name() + " cannot resolve " + hostSeenFromNodes()
+                    + ": compose.yaml maps it with extra_hosts (host-gateway needs Docker 20.10 or newer)");
+        }
+        return result.output().strip().split("\\s+")[0];
+    }
+
+    /**
+     * pg_rewind runs in a one-off container on the stopped node's volume (stopping postgres
+     * stops its container); then standby.signal and where to stream from, and the node starts.
+     */
+    @Override
+    public void rejoinAsStandby(Node node, Node source, Endpoint upstream, boolean rewind) {
+        DockerNode docker = (DockerNode) node;
+        if (docker.isRunning()) {
+            throw new LabException(node.name() + " must be stopped before it can rejoin as a standby");
+        }
+        var env = Env.get();
+        if (rewind) {
+            // pg_rewind reads the source's timeline from its control file, which a promotion updates
+            // only at its next checkpoint: without one it finds "no rewind required" (RewindTest.pm does the same).
+            Sql.exec(source, "CHECKPOINT");
+            Endpoint from = endpointSeenFromNodes(source);
+            // After a crash, pg_rewind would run crash recovery itself, in single-user mode with the data
+            // directory's own postgresql.conf: without conf/replication.conf, wal_log_hints would be off
+            // and pg_rewind would then refuse the target. So recovery runs first with the node's options.
+            // The node's container is stopped, so its lock file (PID 1, alive here as the shell) is stale.
+            var args = new ArrayList<>(List.of("host=%s port=%d user=%s password=%s dbname=%s".formatted(from.host(),
+                    from.port(), env.superuser(), env.superuserPassword(), env.database())));
+            args.addAll(docker.serverOptions());
+            String output = docker.runOnDataDirectory("""
+                    rm -f "$PGDATA/postmaster.pid"
+                    case "$(LC_ALL=C pg_controldata "$PGDATA" | sed -n 's/^Database cluster state: *//p')" in
+                        "shut down"|"shut down in recovery") ;;
+                        *) postgres --single "${@:2}" -D "$PGDATA" template1 < /dev/null ;;
+                    esac
+                    pg_rewind -D "$PGDATA" --source-server="$1" --progress
+                    """, args.toArray(String[]::new));
+            output.lines().filter(l -> l.startsWith("pg_rewind:")).forEach(progress);
+        }
+        NodeRuntime.createSlot(source, node.name());
+        // What pg_basebackup -R writes; postgresql.auto.conf is read last, so these lines win over
+        // what pg_rewind copied from the source.
+        docker.runOnDataDirectory("""
+                touch "$PGDATA/standby.signal"
+                printf "\\nprimary_conninfo = '%s'\\nprimary_slot_name = '%s'\\n" "$1" "$2" >> "$PGDATA/postgresql.auto.conf"
+                """, "host=%s port=%d user=%s password=%s application_name=%s".formatted(upstream.host(),
+                upstream.port(), env.replicationUser(), env.replicationPassword(), node.name()),
+                NodeRuntime.slotName(node.name()));
+        docker.start();
+    }
+
+    @Override
+    public String teardownHint() {
+        return "cd " + Env.get().root() + " && " + compose.commandLine("down", "-v");
+    }
+
+    /** Keeps the logs, then removes the containers, the network and the volumes of the run. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            keepLogs();
+            for (String id : engine.containersLabeled(PROJECT_LABEL, compose.project())) {
+                engine.remove(id);
+            }
+            compose.downWithVolumes();
+        } finally {
+            engine.close();
+        }
+    }
+
+    /** --keep: the containers stay up; their logs are saved now. */
+    public void keep() {
+        keepLogs();
+    }
+
+    private DockerNode register(String name, int port) {
+        var node = new DockerNode(name, port, engine.containerOf(compose.project(), name), engine, compose);
+        nodes.put(name, node);
+        return node;
+    }
+
+    private static void requireService(String name, String service) {
+        if (!name.equals(service)) {
+            throw new LabException("the docker runtime runs the services of compose.yaml: this node must be named "
+                    + service + " (got \"" + name + "\")");
+        }
+    }
+
+    /**
+     * scripts/init-standby.sh runs pg_basebackup -P -v in the container: the size is its last
+     * progress report, the time runs from the script's first line about the backup to
+     * pg_basebackup's "base backup completed", both as stamped by the engine.
+     */
+    private BaseBackup followBaseBackup(DockerNode node, LongConsumer bytesCopied) {
+        long[] bytes = {0};
+        Instant[] started = {null};
+        Instant[] finished = {null};
+        boolean completed = engine.follow(node.containerId(), line -> {
+            if (line.text().startsWith("init-standby: base backup of")) {
+                started[0] = line.time();
+            }
+            var kb = BASEBACKUP_KB.matcher(line.text());
+            if (started[0] != null && kb.find()) {
+                bytes[0] = Long.parseLong(kb.group(1)) * 1024;
+                bytesCopied.accept(bytes[0]);
+            }
+            if (line.text().equals("pg_basebackup: base backup completed")) {
+                finished[0] = line.time();
+                return true;
+            }
+            return false;
+        }, BASEBACKUP_TIMEOUT);
+        if (!completed || started[0] == null) {
+            throw new LabException("the base backup into " + node.name() + " did not complete: "
+                    + DockerNode.problem(node.logTail(20)) + " (see `" + compose.commandLine("logs", node.name()) + "`)");
+        }
+        double seconds = Duration.between(started[0], finished[0]).toNanos() / 1e9;
+        return new BaseBackup(node, "pg_basebackup", bytes[0], seconds);
+    }
+
+    private void keepLogs() {
+        for (DockerNode node : nodes.values()) {
+            try {
+                Files.createDirectories(logDir);
+                Files.write(logDir.resolve(node.name() + ".log"), engine.log(node.containerId(), null));
+            } catch (IOException | RuntimeException e) {
+                System.err.println("could not keep the log of " + node.name() + ": " + e.getMessage());
+            }
+        }
+    }
+}

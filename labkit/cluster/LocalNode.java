@@ -1,0 +1,123 @@
+package labkit.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A PostgreSQL server process on 127.0.0.1, its data directory under the lab's work dir. */
+final class LocalNode implements Node {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final String name;
+    private final int port;
+    private final Path dataDir;
+    private final Path logFile;
+    private final PgInstall pg;
+
+    LocalNode(String name, int port, Path nodeDir, PgInstall pg) {
+        this.name = name;
+        this.port = port;
+        this.dataDir = nodeDir.resolve("data");
+        this.logFile = nodeDir.resolve(name + ".log");
+        this.pg = pg;
+    }
+
+    @Override public String name() { return name; }
+    @Override public String host() { return "127.0.0.1"; }
+    @Override public int port() { return port; }
+    @Override public String runtime() { return "local"; }
+
+    Path dataDir() { return dataDir; }
+    Path logFile() { return logFile; }
+
+    @Override
+    public void start() {
+        try {
+            pgCtl(START_TIMEOUT, "start", "-w", "-t", String.valueOf(START_TIMEOUT.toSeconds()), "-l", logFile.toString());
+        } catch (LabException e) {
+            throw new LabException("node " + name + " did not start: " + lastLogLine() + " (full log: " + logFile + ")");
+        }
+    }
+
+    @Override
+    public void stop() {
+        pgCtl(Duration.ofSeconds(60), "stop", "-m", "fast", "-w");
+    }
+
+    /** SIGKILL to the postmaster and each child by PID: they are not in the postmaster's process group. */
+    @Override
+    public void kill() {
+        postmaster().ifPresent(postmaster -> {
+            List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
+            all.add(0, postmaster);
+            all.forEach(ProcessHandle::destroyForcibly);
+            // onExit() of a process that is not our child is polled slowly; a crash is quick to check
+            while (all.stream().anyMatch(ProcessHandle::isAlive)) {
+                Wait.sleep(java.time.Duration.ofMillis(5));
+            }
+        });
+    }
+
+    @Override
+    public void promote() {
+        pgCtl(Duration.ofSeconds(60), "promote", "-w");
+    }
+
+    @Override
+    public void appendConf(String lines) {
+        try {
+            Files.writeString(dataDir.resolve("postgresql.conf"), "\n" + lines.strip() + "\n", StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new LabException("cannot write the configuration of " + name + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return postmaster().isPresent();
+    }
+
+    @Override
+    public List<String> logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(logFile);
+            return all.subList(Math.max(0, all.size() - lines), all.size());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    @Override
+    public String psqlCommand() {
+        var env = Env.get();
+        return "PGPASSWORD=" + env.superuserPassword() + " psql -h 127.0.0.1 -p " + port + " -U " + env.superuser() + " " + env.database();
+    }
+
+    /** The live postmaster, from the first line of postmaster.pid. */
+    private Optional<ProcessHandle> postmaster() {
+        try {
+            String pid = Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip();
+            return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private String lastLogLine() {
+        List<String> tail = logTail(5);
+        return tail.stream().filter(l -> l.contains("FATAL") || l.contains("ERROR")).reduce((a, b) -> b)
+                .orElse(tail.isEmpty() ? "no log written" : tail.get(tail.size() - 1));
+    }
+
+    void pgCtl(Duration timeout, String action, String... args) {
+        var cmd = new ArrayList<>(List.of(pg.tool("pg_ctl").toString(), action, "-D", dataDir.toString()));
+        cmd.addAll(List.of(args));
+        Processes.run(OsUser.asServerUser(cmd), Map.of(), timeout);
+    }
+}

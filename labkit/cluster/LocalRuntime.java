@@ -1,0 +1,246 @@
+package labkit.cluster;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongConsumer;
+import java.util.regex.Pattern;
+
+/**
+ * PostgreSQL server processes on 127.0.0.1, one data directory per node under a work dir that
+ * is removed at close. When the kit runs as root the servers run as an unprivileged OS user.
+ */
+final class LocalRuntime implements NodeRuntime {
+    private static final Pattern BASEBACKUP_KB = Pattern.compile("(\\d+)/(\\d+) kB");
+
+    private final PgInstall pg;
+    private final Path workDir;
+    private final Path logDir;
+    private final List<LocalNode> nodes = new ArrayList<>();
+
+    /** @param logDir where node logs are kept after close (out/&lt;lab&gt;/logs) */
+    public LocalRuntime(PgInstall pg, Path logDir) {
+        this.pg = pg;
+        this.logDir = logDir;
+        try {
+            this.workDir = Files.createTempDirectory("pglab-");
+        } catch (IOException e) {
+            throw new LabException("cannot create a work dir in " + System.getProperty("java.io.tmpdir") + ": " + e.getMessage());
+        }
+        OsUser.chown(workDir);
+    }
+
+    @Override public String kind() { return "local"; }
+
+    public PgInstall install() { return pg; }
+
+    @Override
+    public Node createPrimary(String name, int port) {
+        LocalNode node = newNode(name, port);
+        var env = Env.get();
+        Path pwFile = workDir.resolve(name + ".pw");
+        write(pwFile, env.superuserPassword());
+        OsUser.chown(pwFile);
+        Processes.run(OsUser.asServerUser(List.of(pg.tool("initdb").toString(), "-D", node.dataDir().toString(),
+                "-U", env.superuser(), "--pwfile=" + pwFile, "--auth-local=trust", "--auth-host=scram-sha-256",
+                "--encoding=UTF8", "--locale=C")), Map.of(), Duration.ofSeconds(120));
+        copyConf("pg_hba.conf", node.dataDir().resolve("pg_hba.conf"));
+        node.appendConf(read(Env.get().root().resolve("conf/replication.conf")));
+        node.appendConf(nodeSettings(name, port));
+        node.start();
+        Sql.execIn(node, "postgres", "CREATE DATABASE " + env.database());
+        Sql.exec(node, "CREATE ROLE " + env.replicationUser() + " WITH REPLICATION LOGIN PASSWORD '"
+                + env.replicationPassword() + "'");
+        return node;
+    }
+
+    @Override
+    public BaseBackup createStandby(String name, int port, Node primary, Endpoint upstream, LongConsumer bytesCopied) {
+        LocalNode standby = newNode(name, port);
+        NodeRuntime.createSlot(primary, name);
+        String slot = NodeRuntime.slotName(name);
+        long started = System.nanoTime();
+        BaseBackup backup;
+        if (pg.hasPgBasebackup()) {
+            long bytes = pgBasebackup(standby, upstream, slot, bytesCopied);
+            backup = new BaseBackup(standby, "pg_basebackup", bytes, seconds(started));
+        } else {
+            long bytes = LowLevelBackup.copy((LocalNode) primary, standby.dataDir(), bytesCopied);
+            backup = new BaseBackup(standby, "low-level-api", bytes, seconds(started));
+            followUpstream(standby, upstream);
+        }
+        standby.appendConf(nodeSettings(name, port));
+        OsUser.chown(standby.dataDir());
+        standby.start();
+        return backup;
+    }
+
+    @Override
+    public Endpoint endpointSeenFromNodes(Node node) {
+        return new Endpoint("127.0.0.1", node.port());
+    }
+
+    @Override public String hostSeenFromNodes() { return "127.0.0.1"; }
+
+    @Override public String bindAddressForNodes() { return "127.0.0.1"; }
+
+    @Override
+    public void rejoinAsStandby(Node node, Node source, Endpoint upstream, boolean rewind) {
+        LocalNode local = (LocalNode) node;
+        if (rewind) {
+            if (!pg.hasPgRewind()) {
+                throw new LabException("these PostgreSQL binaries have no pg_rewind: install PostgreSQL or use --pg-bin");
+            }
+            var env = Env.get();
+            Processes.run(OsUser.asServerUser(List.of(pg.tool("pg_rewind").toString(), "-D", local.dataDir().toString(),
+                    "--source-server=host=" + source.host() + " port=" + source.port() + " user=" + env.superuser()
+                            + " password=" + env.superuserPassword() + " dbname=" + env.database(), "--progress")),
+                    Map.of(), Duration.ofMinutes(5));
+            // pg_rewind copied the source's configuration files: make the node itself again
+            local.appendConf(nodeSettings(local.name(), local.port()));
+        }
+        NodeRuntime.createSlot(source, node.name());
+        followUpstream(local, upstream);
+        OsUser.chown(local.dataDir());
+        local.start();
+    }
+
+    @Override
+    public String teardownHint() {
+        var stops = nodes.stream().map(n -> String.join(" ", OsUser.asServerUser(
+                List.of(pg.tool("pg_ctl").toString(), "stop", "-D", n.dataDir().toString())))).toList();
+        return String.join(" && ", stops) + " && rm -rf " + workDir;
+    }
+
+    /** Crash-stops what is still running (nothing to keep), saves the logs, removes the work dir. */
+    @Override
+    public void close() {
+        for (LocalNode node : nodes) {
+            node.kill();
+            copyLog(node);
+        }
+        deleteTree(workDir);
+    }
+
+    /** --keep: the nodes stay up; their logs are saved now. */
+    public void keep() {
+        nodes.forEach(this::copyLog);
+    }
+
+    private LocalNode newNode(String name, int port) {
+        Path dir = workDir.resolve(name);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        OsUser.chown(dir);
+        var node = new LocalNode(name, port, dir, pg);
+        nodes.add(node);
+        return node;
+    }
+
+    /** Settings that make a node itself: later lines win over what a base backup copied from the primary. */
+    private static String nodeSettings(String name, int port) {
+        return """
+                # this node
+                port = %d
+                cluster_name = '%s'
+                listen_addresses = '127.0.0.1'
+                unix_socket_directories = ''    # TCP only: no socket lock files left after a crash
+                logging_collector = off
+                """.formatted(port, name);
+    }
+
+    /**
+     * What {@code pg_basebackup -R} writes, for the paths without it: standby.signal, and in
+     * postgresql.auto.conf (read last, so it wins) where to stream from. application_name is what
+     * synchronous_standby_names matches.
+     */
+    private static void followUpstream(LocalNode node, Endpoint upstream) {
+        var env = Env.get();
+        String settings = """
+                primary_conninfo = 'host=%s port=%d user=%s password=%s application_name=%s'
+                primary_slot_name = '%s'
+                """.formatted(upstream.host(), upstream.port(), env.replicationUser(), env.replicationPassword(),
+                node.name(), NodeRuntime.slotName(node.name()));
+        try {
+            Files.writeString(node.dataDir().resolve("postgresql.auto.conf"), settings,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new LabException("cannot write the configuration of " + node.name() + ": " + e.getMessage());
+        }
+        write(node.dataDir().resolve("standby.signal"), "");
+    }
+
+    private long pgBasebackup(LocalNode standby, Endpoint upstream, String slot, LongConsumer bytesCopied) {
+        var env = Env.get();
+        long[] total = {0};
+        Processes.run(OsUser.asServerUser(List.of(pg.tool("pg_basebackup").toString(),
+                        "-h", upstream.host(), "-p", String.valueOf(upstream.port()), "-U", env.replicationUser(),
+                        "-D", standby.dataDir().toString(), "-X", "stream", "-S", slot, "-R", "-c", "fast", "-P", "-w")),
+                // -R writes these into primary_conninfo: the standby's name becomes its application_name
+                Map.of("PGPASSWORD", env.replicationPassword(), "PGAPPNAME", standby.name()), Duration.ofMinutes(30),
+                piece -> {
+                    var m = BASEBACKUP_KB.matcher(piece);
+                    if (m.find()) {
+                        total[0] = Long.parseLong(m.group(1)) * 1024;
+                        bytesCopied.accept(total[0]);
+                    }
+                });
+        return total[0];
+    }
+
+    private void copyConf(String file, Path target) {
+        write(target, read(Env.get().root().resolve("conf").resolve(file)));
+        OsUser.chown(target);
+    }
+
+    private void copyLog(LocalNode node) {
+        try {
+            if (Files.exists(node.logFile())) {
+                Files.createDirectories(logDir);
+                Files.copy(node.logFile(), logDir.resolve(node.name() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            System.err.println("could not keep the log of " + node.name() + ": " + e.getMessage());
+        }
+    }
+
+    private static double seconds(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1e9;
+    }
+
+    static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new LabException("cannot read " + p + ": " + e.getMessage());
+        }
+    }
+
+    static void write(Path p, String text) {
+        try {
+            Files.writeString(p, text);
+        } catch (IOException e) {
+            throw new LabException("cannot write " + p + ": " + e.getMessage());
+        }
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("could not remove " + root + ": " + e.getMessage());
+        }
+    }
+}

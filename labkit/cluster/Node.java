@@ -1,0 +1,102 @@
+//DEPS org.postgresql:postgresql:42.7.8
+package labkit.cluster;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One PostgreSQL server, named as everywhere else (compose service, container, cluster_name,
+ * application_name, data directory, log prefix). The verbs follow PostgreSQL's own
+ * src/test/perl/PostgreSQL/Test/Cluster.pm. Roles are not part of a node: after a failover,
+ * the lab simply says {@code primary = standby}.
+ */
+public interface Node {
+
+    String name();
+
+    /** Where the kit (and a student's psql) reaches the server: always this machine. */
+    String host();
+
+    int port();
+
+    /** Which runtime the node lives in ("local" or "docker"). */
+    String runtime();
+
+    /** Start the server and wait until it accepts connections. */
+    void start();
+
+    /** Fast shutdown (pg_ctl stop -m fast, docker stop). */
+    void stop();
+
+    /** A crash: SIGKILL to the postmaster and every child, like {@code docker kill}. */
+    void kill();
+
+    /** {@code pg_ctl promote}; returns when the node is out of recovery. */
+    void promote();
+
+    /** Append lines to the node's configuration (postgresql.auto.conf style, takes effect on reload/restart). */
+    void appendConf(String lines);
+
+    /** {@code SELECT pg_reload_conf()}. */
+    default void reload() {
+        Sql.exec(this, "SELECT pg_reload_conf()");
+    }
+
+    boolean isRunning();
+
+    /** The last lines of the server log. */
+    List<String> logTail(int lines);
+
+    /** The command a student types to get a psql prompt on this node. */
+    String psqlCommand();
+
+    /** Superuser connection to the lab's database. */
+    default Connection connect() throws SQLException {
+        return connect(Env.get().database());
+    }
+
+    default Connection connect(String database) throws SQLException {
+        var env = Env.get();
+        var props = new java.util.Properties();
+        props.setProperty("user", env.superuser());
+        props.setProperty("password", env.superuserPassword());
+        props.setProperty("ApplicationName", "pglab");
+        props.setProperty("connectTimeout", "5");
+        return DriverManager.getConnection(jdbcUrl(database), props);
+    }
+
+    default String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host() + ":" + port() + "/" + database;
+    }
+
+    default String version() {
+        return Sql.scalar(this, "SHOW server_version");
+    }
+
+    /** {@code pg_current_wal_lsn()} on a primary, {@code pg_last_wal_replay_lsn()} on a standby. */
+    default String lsn() {
+        return Sql.scalar(this,
+                "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END");
+    }
+
+    default boolean inRecovery() {
+        return "t".equals(Sql.scalar(this, "SELECT pg_is_in_recovery()")); // booleans come back as t/f
+    }
+
+    /** Waits until {@code standby} has replayed everything this node has written so far. */
+    default void waitForCatchup(Node standby, Duration timeout) {
+        String target = lsn();
+        Wait.until("standby " + standby.name() + " replays up to " + target,
+                standby, "SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn", "t", timeout);
+    }
+
+    /** On a standby whose primary is gone: waits until it has replayed all the WAL it received. */
+    default void waitForReplayOfReceived(Duration timeout) {
+        Wait.until(name() + " has replayed all the WAL it received", this,
+                "SELECT pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn()", "t", timeout);
+    }
+
+}

@@ -1,0 +1,42 @@
+package labkit.cluster;
+
+
+/** Chooses where nodes run: docker when asked (or when an engine answers, for auto), else local. */
+final class Runtimes {
+    private Runtimes() {}
+
+    static NodeRuntime open(ClusterOptions options, Narrator narrator) {
+        return switch (options.runtime()) {
+            case "local" -> local(options, narrator);
+            case "docker" -> {
+                if (!DockerRuntime.available()) {
+                    throw new LabException("no Docker engine answers: start Docker (docker info must work), "
+                            + "or use --runtime local");
+                }
+                yield docker(options, narrator);
+            }
+            case "auto" -> {
+                if (DockerRuntime.available()) {
+                    yield docker(options, narrator);
+                }
+                narrator.result("No Docker engine answers: running PostgreSQL processes on this machine (--runtime local).");
+                yield local(options, narrator);
+            }
+            default -> throw new LabException("--runtime must be auto, docker or local (got \"" + options.runtime() + "\")");
+        };
+    }
+
+    /** The compose project is named after the lab, so a student finds it with docker compose -p pglab-lab02. */
+    private static NodeRuntime docker(ClusterOptions options, Narrator narrator) {
+        String major = options.pgVersion() != null ? options.pgVersion() : Env.get().pgMajor();
+        String image = DockerRuntime.imageFromEnvironment();
+        narrator.event("Using the image " + image + ":" + major + " (compose project pglab-" + options.name() + ")");
+        return new DockerRuntime("pglab-" + options.name(), image, major, options.logDir(), narrator::progress);
+    }
+
+    private static NodeRuntime local(ClusterOptions options, Narrator narrator) {
+        PgInstall pg = PgBinaries.find(options.pgBin(), options.pgVersion(), false, narrator::progress);
+        narrator.event("Using PostgreSQL " + pg.version() + " from " + pg.binDir() + " (" + pg.source() + ")");
+        return new LocalRuntime(pg, options.logDir());
+    }
+}

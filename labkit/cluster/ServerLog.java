@@ -1,0 +1,45 @@
+package labkit.cluster;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The lines of a node's server log that tell a replication story: a shutdown, recovery on the
+ * next start, the WAL receiver connecting and streaming, a timeline switch. Everything else a
+ * busy node logs (clients refused while it starts, each terminated session) is left out.
+ */
+public final class ServerLog {
+    private static final Pattern STORY = Pattern.compile(String.join("|",
+            "shutdown request", "database system is shut down", "starting PostgreSQL", "entering standby mode",
+            "redo starts", "redo done", "consistent recovery state", "ready to accept", "started streaming WAL",
+            "could not connect to the primary", "replication terminated by primary", "timeline", "promot",
+            "archive recovery complete"));
+    /** log_line_prefix '%m [%p] ': the date and zone are noise in a lab's output, the time is not. */
+    private static final Pattern PREFIX = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d (\\d\\d:\\d\\d:\\d\\d\\.\\d+) \\S+ \\[\\d+\\] ");
+    private static final int SCAN_LINES = 2_000;
+
+    private ServerLog() {}
+
+    /**
+     * The story lines from the last line containing {@code from} on (that line included), at most
+     * {@code max}, the timestamp shortened to the time of day. Empty when {@code from} is not in the
+     * log's last lines.
+     */
+    public static List<String> storyFrom(Node node, String from, int max) {
+        List<String> tail = node.logTail(SCAN_LINES);
+        int start = -1;
+        for (int i = tail.size() - 1; i >= 0 && start < 0; i--) {
+            if (tail.get(i).contains(from)) {
+                start = i;
+            }
+        }
+        if (start < 0) {
+            return List.of();
+        }
+        return tail.subList(start, tail.size()).stream()
+                .filter(l -> STORY.matcher(l).find())
+                .map(l -> PREFIX.matcher(l).replaceFirst("$1 "))
+                .limit(max)
+                .toList();
+    }
+}

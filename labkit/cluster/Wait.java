@@ -1,0 +1,43 @@
+package labkit.cluster;
+
+import java.time.Duration;
+
+/**
+ * Every wait is a named guarantee backed by a query, never a sleep. On timeout the error names
+ * the guarantee, the query, the value expected and the last value seen (or the last error).
+ */
+public final class Wait {
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private Wait() {}
+
+    public static void until(String guarantee, Node node, String query, String expected, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String lastSeen = "(no answer yet)";
+        while (true) {
+            try {
+                String value = Sql.scalar(node, query);
+                if (expected.equals(value)) {
+                    return;
+                }
+                lastSeen = String.valueOf(value);
+            } catch (LabException e) {
+                lastSeen = "error: " + e.getMessage();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new LabException("timed out after " + timeout.toSeconds() + " s waiting for " + guarantee
+                        + ": on " + node.name() + " `" + query + "` expected " + expected + ", last saw " + lastSeen);
+            }
+            sleep(POLL);
+        }
+    }
+
+    public static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LabException("interrupted");
+        }
+    }
+}

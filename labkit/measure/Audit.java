@@ -1,0 +1,95 @@
+//DEPS org.postgresql:postgresql:42.7.8
+package labkit.measure;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import labkit.cluster.LabException;
+import labkit.cluster.Node;
+import labkit.workload.Ledger;
+import labkit.workload.Ledger.Outcome;
+import labkit.workload.Ledger.Write;
+
+/**
+ * The audit of a ledger against the node that survived (DESIGN.md §4): an acknowledged write
+ * whose key is absent there is lost. Exact, by key; unknown writes are reported apart, never
+ * counted as lost.
+ */
+public final class Audit {
+    /** The workload's table: one row per write, keyed by the client-generated key. */
+    public static final String KEYS_QUERY = "SELECT key FROM pglab_write";
+
+    private Audit() {}
+
+    /**
+     * @param ok             acknowledged writes
+     * @param failed         writes certainly not applied
+     * @param unknown        writes whose fate the client could not know
+     * @param lostAcked      acknowledged writes absent on the survivor
+     * @param lost           those writes, oldest first (newest last), by completion time
+     * @param rpoMs          newest surviving acknowledged write → newest acknowledged write, by
+     *                       completion time; 0 when nothing was lost
+     * @param unknownPresent unknown writes that did commit (found on the survivor)
+     * @param unknownAbsent  unknown writes that did not
+     */
+    public record Result(long ok, long failed, long unknown, long lostAcked, List<Write> lost, double rpoMs,
+                         long unknownPresent, long unknownAbsent) {
+
+        /** The newest {@code n} lost writes, newest last: "acknowledged to the client, and they are gone". */
+        public List<Write> lastLost(int n) {
+            return lost.subList(Math.max(0, lost.size() - n), lost.size());
+        }
+    }
+
+    /** Audits {@code ledger} against the keys present on the surviving node. */
+    public static Result of(Ledger ledger, Set<String> presentKeys) {
+        List<Write> writes = ledger.writes();
+        List<Write> acked = writes.stream().filter(w -> w.outcome() == Outcome.OK).toList();
+        List<Write> lost = acked.stream().filter(w -> !presentKeys.contains(w.key()))
+                .sorted(Comparator.comparingLong(Write::doneNanos)).toList();
+        long unknownPresent = writes.stream()
+                .filter(w -> w.outcome() == Outcome.UNKNOWN && presentKeys.contains(w.key())).count();
+        long unknown = writes.stream().filter(w -> w.outcome() == Outcome.UNKNOWN).count();
+        return new Result(acked.size(), ledger.failed(), unknown, lost.size(), lost,
+                rpoMs(writes, acked, lost, presentKeys), unknownPresent, unknown - unknownPresent);
+    }
+
+    /**
+     * By completion time, as DESIGN.md §4 defines it. When no acknowledged write survived, the
+     * window of loss opens where the workload began (the earliest intended start).
+     */
+    private static double rpoMs(List<Write> writes, List<Write> acked, List<Write> lost, Set<String> presentKeys) {
+        if (lost.isEmpty()) {
+            return 0;
+        }
+        long newestAcked = acked.stream().mapToLong(Write::doneNanos).max().orElseThrow();
+        long newestSurviving = acked.stream().filter(w -> presentKeys.contains(w.key()))
+                .mapToLong(Write::doneNanos).max()
+                .orElse(writes.stream().mapToLong(Write::intendedNanos).min().orElseThrow());
+        return Math.max(0, newestAcked - newestSurviving) / 1e6;
+    }
+
+    /** The keys present on a node, read over {@code connection} with {@link #KEYS_QUERY}. */
+    public static Set<String> keysOn(Connection connection) throws SQLException {
+        var keys = new HashSet<String>();
+        try (var st = connection.createStatement(); var rs = st.executeQuery(KEYS_QUERY)) {
+            while (rs.next()) {
+                keys.add(rs.getString(1));
+            }
+        }
+        return keys;
+    }
+
+    /** Audits {@code ledger} against the lab database on {@code survivor}. */
+    public static Result on(Ledger ledger, Node survivor) {
+        try (Connection c = survivor.connect()) {
+            return of(ledger, keysOn(c));
+        } catch (SQLException e) {
+            throw new LabException("cannot read the written keys on " + survivor.name() + " (" + KEYS_QUERY + "): "
+                    + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+    }
+}

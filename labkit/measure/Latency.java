@@ -1,0 +1,55 @@
+//DEPS org.hdrhistogram:HdrHistogram:2.2.2
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.20.1
+package labkit.measure;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+import labkit.workload.Ledger;
+import labkit.workload.LoadDriver;
+import org.HdrHistogram.Histogram;
+
+/** Latency distributions in HdrHistogram (microsecond resolution, up to ten minutes). */
+public final class Latency {
+    private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
+
+    private Latency() {}
+
+    public static Histogram of(Collection<Double> millis) {
+        var h = new Histogram(MAX_MICROS, 3);
+        for (double ms : millis) {
+            h.recordValue(Math.max(1, Math.min(MAX_MICROS, Math.round(ms * 1000))));
+        }
+        return h;
+    }
+
+    /** The operations that succeeded: acknowledged writes. */
+    public static Histogram ofWrites(Ledger ledger) {
+        return of(ledger.writes().stream().filter(w -> w.outcome() == Ledger.Outcome.OK).map(Ledger.Write::latencyMs).toList());
+    }
+
+    public static Histogram ofReads(java.util.List<LoadDriver.Read> reads) {
+        return of(reads.stream().filter(LoadDriver.Read::ok).map(LoadDriver.Read::latencyMs).toList());
+    }
+
+    public static double percentileMs(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    /** {count, p50Ms, p90Ms, p99Ms, maxMs} for summary.json. */
+    public static ObjectNode json(Histogram h) {
+        var node = JsonNodeFactory.instance.objectNode();
+        node.put("count", h.getTotalCount());
+        node.put("p50Ms", round(percentileMs(h, 50)));
+        node.put("p90Ms", round(percentileMs(h, 90)));
+        node.put("p99Ms", round(percentileMs(h, 99)));
+        node.put("maxMs", round(h.getTotalCount() == 0 ? 0 : h.getMaxValue() / 1000.0));
+        return node;
+    }
+
+    /** Milliseconds to two decimals, as summary.json and the tables show them. */
+    public static double round(double ms) {
+        return Math.round(ms * 100) / 100.0;
+    }
+}

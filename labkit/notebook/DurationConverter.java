@@ -1,0 +1,26 @@
+//DEPS info.picocli:picocli:4.7.7
+package labkit.notebook;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** Durations the way people type them on a command line: 250ms, 10s, 2m. */
+public final class DurationConverter implements ITypeConverter<Duration> {
+    private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m)");
+
+    @Override
+    public Duration convert(String value) {
+        var m = FORMAT.matcher(value.strip());
+        if (!m.matches()) {
+            throw new TypeConversionException("'" + value + "' is not a duration like 250ms, 10s or 2m");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            default -> Duration.ofMinutes(n);
+        };
+    }
+}

@@ -1,0 +1,220 @@
+//DEPS info.picocli:picocli:4.7.7
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.20.1
+//DEPS tech.tablesaw:tablesaw-core:0.44.4
+package labkit.notebook;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import labkit.cluster.Cluster;
+import labkit.cluster.ClusterOptions;
+import labkit.cluster.Env;
+import labkit.cluster.LabException;
+import labkit.cluster.Narrator;
+import labkit.cluster.Node;
+import labkit.cluster.Sql;
+import picocli.CommandLine;
+import tech.tablesaw.api.Table;
+
+/**
+ * The lab notebook: numbered steps from the course agenda, narrative, the command a student could
+ * type by hand, results; pauses between steps in a terminal unless --yes. It also owns the run's
+ * clock (every time in a lab is seconds since {@link #start}) and its summary.json.
+ */
+public final class Lab implements Narrator {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final String name;
+    private final LabOptions options;
+    private final Path out;
+    private final ObjectNode summary = JSON.createObjectNode();
+    private final long startNanos = System.nanoTime();
+    private final boolean interactive;
+    private final PrintStream console = System.out;
+    private boolean firstStep = true;
+    private String lastProgress = "";
+
+    static {
+        quietTablesawStartup();
+    }
+
+    /**
+     * Tablesaw scans the class path when it starts, through a library that calls a deprecated
+     * sun.misc.Unsafe method; JDK 24+ then prints a four-line warning on stderr in the middle of
+     * the lab's output. It says nothing about the lab, so Tablesaw is started here with stderr muted.
+     */
+    private static void quietTablesawStartup() {
+        PrintStream err = System.err;
+        System.setErr(new PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            Table.create("warm-up");
+        } finally {
+            System.setErr(err);
+        }
+    }
+
+    private Lab(String name, String title, LabOptions options) {
+        this.name = name;
+        this.options = options;
+        this.out = options.out != null ? options.out : Env.get().root().resolve("out").resolve(name);
+        this.interactive = !options.yes && System.console() != null;
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new LabException("cannot create " + out + ": " + e.getMessage());
+        }
+        console.println(bold(title));
+        console.println("=".repeat(title.length()));
+    }
+
+    public static Lab start(String name, String title, LabOptions options) {
+        return new Lab(name, title, options);
+    }
+
+    /** Runs a picocli lab command: one clear line and a non-zero exit for anything that goes wrong. */
+    public static void main(Callable<Integer> command, String... args) {
+        var cli = new CommandLine(command);
+        cli.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("error: " + ex.getMessage() + " (see --help)");
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            boolean verbose = parsed.hasMatchedOption("--verbose");
+            if (verbose) {
+                ex.printStackTrace();
+            }
+            if (Cluster.interrupted()) {
+                System.err.println("interrupted: the lab stopped and removed everything it had started");
+            } else if (ex instanceof LabException) {
+                System.err.println("error: " + ex.getMessage());
+            } else {
+                System.err.println("error: " + ex + (verbose ? "" : " (run again with --verbose for the trace)"));
+            }
+            return 1;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    public String name() { return name; }
+    public LabOptions options() { return options; }
+    public Path out() { return out; }
+    public ObjectNode summary() { return summary; }
+
+    /** The cluster this lab's options ask for: {@code Cluster.create(lab.clusterOptions(), lab)}. */
+    public ClusterOptions clusterOptions() {
+        return new ClusterOptions(name, options.runtime, options.port, options.keep, options.pgBin, options.pgVersion,
+                out.resolve("logs"));
+    }
+
+    /** Seconds since the lab started: the x axis of every chart and CSV. */
+    public double elapsed() {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** A numbered step of the module's agenda; in a terminal, waits for Enter before each step after the first. */
+    public void step(String number, String title) {
+        if (!firstStep && interactive) {
+            console.print("\n[Enter] to go on to " + number + " ");
+            console.flush();
+            System.console().readLine();
+        }
+        firstStep = false;
+        console.println();
+        console.println(bold(number + "  " + title));
+    }
+
+    /** The story of the step, in a few sentences. */
+    public void say(String narrative) {
+        narrative.strip().lines().forEach(l -> console.println("   " + l));
+    }
+
+    /** What a student could type to see the same thing by hand. */
+    public void command(String text) {
+        console.println("   $ " + text);
+    }
+
+    /** A state change of the cluster, printed the way PostgreSQL's TAP tests print them. */
+    @Override
+    public void event(String text) {
+        endProgress();
+        console.printf(Locale.ROOT, "### %s  (t=%.1fs)%n", text, elapsed());
+    }
+
+    @Override
+    public void result(String text) {
+        endProgress();
+        text.strip().lines().forEach(l -> console.println("   " + l));
+    }
+
+    public void table(Table table) {
+        endProgress();
+        table.printAll().lines().forEach(l -> console.println("   " + l));
+    }
+
+    /** Runs {@code sql} on {@code node}, showing the psql line a student could type, and prints the result. */
+    public Table show(Node node, String sql) {
+        command(node.psqlCommand() + " -c \"" + sql.replace("\"", "\\\"") + "\"");
+        Table result = Sql.query(node, sql);
+        table(result);
+        return result;
+    }
+
+    /** A progress line that rewrites itself in a terminal; elsewhere only changes of ten percent are printed. */
+    public void progress(String what, long done, long total) {
+        int percent = total > 0 ? (int) Math.min(100, done * 100 / total) : 0;
+        String line = String.format(Locale.ROOT, "   %s %d%%", what, percent);
+        if (System.console() != null) {
+            console.print("\r" + line);
+            lastProgress = line;
+        } else if (!line.equals(lastProgress) && percent % 10 == 0) {
+            console.println(line);
+            lastProgress = line;
+        }
+    }
+
+    /** A progress line for work whose total is unknown. */
+    @Override
+    public void progress(String text) {
+        if (System.console() != null) {
+            console.print("\r   " + text + "\033[K");
+            lastProgress = text;
+        } else {
+            console.println("   " + text);
+        }
+    }
+
+    private void endProgress() {
+        if (System.console() != null && !lastProgress.isEmpty()) {
+            console.println();
+        }
+        lastProgress = "";
+    }
+
+    /** Writes out/&lt;lab&gt;/summary.json and says where. */
+    public Path writeSummary() {
+        Path file = out.resolve("summary.json");
+        try {
+            JSON.writeValue(file.toFile(), summary);
+        } catch (IOException e) {
+            throw new LabException("cannot write " + file + ": " + e.getMessage());
+        }
+        endProgress();
+        console.println();
+        console.println("Results: " + file);
+        return file;
+    }
+
+    private String bold(String s) {
+        return System.console() != null ? "\033[1m" + s + "\033[0m" : s;
+    }
+}

@@ -1,0 +1,68 @@
+//DEPS info.picocli:picocli:4.7.7
+package labkit.notebook;
+
+import java.time.Duration;
+import java.util.List;
+import labkit.cluster.Env;
+import labkit.cluster.LabException;
+import labkit.workload.K6;
+import labkit.workload.K6Driver;
+import labkit.workload.LoadDriver;
+import labkit.workload.Workload;
+import picocli.CommandLine.Option;
+
+/** Options of the labs that run the mixed workload over a replication link. */
+public class WorkloadOptions {
+    @Option(names = "--rate", defaultValue = "200", paramLabel = "N",
+            description = "Writes (new rentals) arriving per second, whatever the server does. Default: ${DEFAULT-VALUE}.")
+    public double rate;
+
+    @Option(names = "--read-rate", defaultValue = "20", paramLabel = "N",
+            description = "Reads (browsing films on the standby) arriving per second. Default: ${DEFAULT-VALUE}.")
+    public double readRate;
+
+    @Option(names = "--users", defaultValue = "32", paramLabel = "N",
+            description = "Virtual users (connections) per operation type. Default: ${DEFAULT-VALUE}.")
+    public int users;
+
+    @Option(names = "--link-delay", defaultValue = "25ms", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "One-way delay of the replication link (the standby is in another region). Default: ${DEFAULT-VALUE}.")
+    public Duration linkDelay;
+
+    @Option(names = "--jitter", defaultValue = "2ms", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Random variation of the link delay, ±. Default: ${DEFAULT-VALUE}.")
+    public Duration jitter;
+
+    @Option(names = "--load", defaultValue = "builtin", paramLabel = "builtin|k6",
+            description = "Load driver: the built-in workload, or k6 with k6/pagila_read_write_test.js. Default: ${DEFAULT-VALUE}.")
+    public String load;
+
+    /**
+     * The k6 that --load k6 needs, looked up before any node starts so that a missing k6 stops the
+     * lab with nothing to clean up; null for --load builtin.
+     * @param compose the compose command of the docker runtime (k6 may run as its service), or null
+     */
+    public K6 k6(List<String> compose) {
+        return switch (load) {
+            case "builtin" -> null;
+            case "k6" -> K6.find(compose);
+            default -> throw new LabException("--load must be builtin or k6 (got \"" + load + "\")");
+        };
+    }
+
+    /** The load driver: k6 when {@link #k6} found one, else the built-in workload. */
+    public LoadDriver driver(Lab lab, K6 k6) {
+        if (k6 == null) {
+            return builtin(lab);
+        }
+        lab.event("Load driver: " + k6.description());
+        return new K6Driver(k6, Env.get().root(), lab.out(), lab.startNanos(), rate, readRate, users, lab::event);
+    }
+
+    public Workload builtin(Lab lab) {
+        if (rate <= 0 || readRate < 0 || users < 1) {
+            throw new LabException("--rate must be > 0, --read-rate >= 0 and --users >= 1");
+        }
+        return new Workload(lab.startNanos(), rate, readRate, users);
+    }
+}

@@ -1,0 +1,86 @@
+package labkit.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * compose.yaml without Java, as a student uses it: up gives a streaming standby with Pagila, a
+ * second up after down takes no second base backup, down -v leaves nothing. Runs the test image
+ * (no registry in CI) on ports of its own.
+ */
+class ComposeByHandTest {
+    private static final String PROJECT = "pglab-byhand";
+    private static final Map<String, String> ENV = Map.of("PGLAB_IMAGE", DockerTestImage.REPOSITORY,
+            "PG_MAJOR", DockerTestImage.MAJOR, "PRIMARY_PORT", "25432", "STANDBY_PORT", "25433");
+
+    @BeforeAll
+    static void engineAndImage() {
+        DockerTestImage.assumeReady();
+    }
+
+    @AfterEach
+    void downWithVolumes() {
+        compose("down", "-v", "--remove-orphans");
+    }
+
+    @Test
+    void upGivesAStreamingStandbyWithPagilaAndRestartsWithoutASecondBackup() throws Exception {
+        compose("up", "-d");
+        waitFor(25432, "SELECT application_name || '|' || state FROM pg_stat_replication", "postgres-standby|streaming");
+        waitFor(25433, "SELECT count(*) FROM film", "1000");
+        assertEquals("t", sql(25433, "SELECT pg_is_in_recovery()"));
+        assertEquals(1, baseBackupsLogged(), "the first start takes one base backup");
+
+        compose("down"); // removes the containers, keeps the volumes: the new standby container finds its data
+        compose("up", "-d");
+        waitFor(25432, "SELECT state FROM pg_stat_replication WHERE application_name = 'postgres-standby'", "streaming");
+        assertEquals(0, baseBackupsLogged(), "a start on existing data takes no second base backup");
+
+        compose("down", "-v", "--remove-orphans");
+        DockerTestImage.assertNothingLeft(PROJECT);
+    }
+
+    /** pg_basebackup's "base backup completed" lines in the log of the current standby container. */
+    private static int baseBackupsLogged() {
+        String log = compose("logs", "--no-color", "postgres-standby");
+        return log.split("base backup completed", -1).length - 1;
+    }
+
+    private static String compose(String... args) {
+        var cmd = new ArrayList<>(DockerCompose.find(Env.get().root(), PROJECT).command());
+        cmd.addAll(List.of(args));
+        return Processes.run(cmd, ENV, Duration.ofMinutes(5));
+    }
+
+    private static String sql(int port, String query) throws Exception {
+        var env = Env.get();
+        try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + env.database(),
+                env.superuser(), env.superuserPassword()); var rs = c.createStatement().executeQuery(query)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static void waitFor(int port, String query, String expected) throws Exception {
+        String last = null;
+        for (int i = 0; i < 120; i++) {
+            try {
+                last = sql(port, query);
+                if (expected.equals(last)) {
+                    return;
+                }
+            } catch (java.sql.SQLException e) {
+                last = e.getMessage();
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("on port " + port + " `" + query + "` expected " + expected + ", last saw " + last);
+    }
+}

@@ -1,0 +1,99 @@
+package labkit.labs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import labkit.cluster.Cluster;
+import labkit.cluster.PgBinaries;
+import labkit.cluster.PgInstall;
+import labkit.testing.LabProcess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a lab leaves behind: nothing after Ctrl+C or a node that will not start; a working cluster with --keep. */
+class Lab01TeardownTest {
+    @TempDir Path out;
+
+    @Test
+    void ctrlCDuringTheBaseBackupLeavesNothing() throws Exception {
+        // The wrapper execs the lab's JVM, so this process is the lab: SIGINT is what Ctrl+C sends it.
+        // (The servers are not in its process group: pg_ctl starts them in a session of their own.)
+        var p = new ProcessBuilder(LabProcess.ROOT.resolve("jbang").toString(), "lab01-basebackup.java",
+                "--yes", "--runtime", "local", "--out", out.toString())
+                .directory(LabProcess.ROOT.toFile()).redirectErrorStream(true).start();
+        var transcript = new StringBuilder();
+        try (var lines = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+            for (String line; (line = lines.readLine()) != null; ) {
+                transcript.append(line).append('\n');
+                if (line.startsWith("1.3")) {
+                    new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
+                }
+            }
+        }
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), transcript.toString());
+        assertTrue(transcript.toString().contains("1.3"), transcript.toString());
+        assertNotEquals(0, p.exitValue(), transcript.toString());
+        assertTrue(transcript.toString().contains("Tearing down"), transcript.toString());
+        assertTrue(transcript.toString().contains("interrupted: the lab stopped"), transcript.toString());
+        assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
+        assertTrue(Cluster.portFree(15432) && Cluster.portFree(15433), "ports still held");
+    }
+
+    @Test
+    void aNodeThatWillNotStartIsOneClearLine() throws Exception {
+        Path bin = brokenServerBin();
+        var run = LabProcess.run("lab01-basebackup.java", out, "--yes", "--runtime", "local", "--pg-bin", bin.toString());
+        assertEquals(1, run.exitCode(), run.transcript());
+        assertEquals(1, run.errorLines().size(), run.transcript());
+        assertTrue(run.errorLines().get(0).contains("did not start"), run.transcript());
+        assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
+    }
+
+    @Test
+    void keepLeavesAClusterToConnectToAndSaysHowToTearItDown() throws Exception {
+        var run = LabProcess.run("lab01-basebackup.java", out, "--yes", "--runtime", "local", "--keep");
+        assertEquals(0, run.exitCode(), run.transcript());
+        assertTrue(run.stdout().contains("psql -h 127.0.0.1 -p 15432"), run.transcript());
+        assertEquals(2, LabProcess.leftoverServers().stream().filter(c -> c.contains("bin/postgres")).count(),
+                "both servers should still run: " + LabProcess.leftoverServers());
+        List<String> lines = run.stdout().lines().toList();
+        String teardown = lines.get(lines.indexOf(lines.stream().filter(l -> l.contains("Tear it down with:"))
+                .findFirst().orElseThrow()) + 1).strip();
+        var down = new ProcessBuilder("sh", "-c", teardown).inheritIO().start();
+        assertEquals(0, down.waitFor(), teardown);
+        assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left after: " + teardown);
+    }
+
+    /**
+     * A --pg-bin whose postgres starts with a setting it refuses: initdb (real) still works, and
+     * pg_ctl (real, told with -p to use the broken postgres) fails to start the server.
+     */
+    private Path brokenServerBin() throws Exception {
+        PgInstall real = PgBinaries.find(java.util.Optional.empty(), null, false, s -> {});
+        Path bin = Files.createTempDirectory("broken-bin");
+        Files.createSymbolicLink(bin.resolve("initdb"), real.tool("initdb"));
+        script(bin.resolve("pg_ctl"), """
+                case "$1" in start) exec %s "$@" -p %s ;; *) exec %s "$@" ;; esac
+                """.formatted(real.tool("pg_ctl"), bin.resolve("postgres"), real.tool("pg_ctl")));
+        script(bin.resolve("postgres"), """
+                case " $* " in *" -D "*) set -- "$@" -c max_connections=-1 ;; esac
+                exec %s "$@"
+                """.formatted(real.tool("postgres")));
+        bin.toFile().setReadable(true, false);
+        bin.toFile().setExecutable(true, false);
+        return bin;
+    }
+
+    private static void script(Path file, String body) throws Exception {
+        Files.writeString(file, "#!/bin/sh\n" + body);
+        file.toFile().setReadable(true, false);
+        file.toFile().setExecutable(true, false);
+    }
+}
