@@ -10,6 +10,11 @@ public interface Narrator {
     /** A state change of the cluster, printed the way PostgreSQL's TAP tests print them ({@code ### …}). */
     void event(String text);
 
+    /** A command a student could type to do or see the same by hand (SQL, psql, docker compose). */
+    default void command(String text) {
+        result("$ " + text);
+    }
+
     /** A result or a fact worth a line of its own. */
     void result(String text);
 

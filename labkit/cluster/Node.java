@@ -45,6 +45,23 @@ public interface Node {
         Sql.exec(this, "SELECT pg_reload_conf()");
     }
 
+    /**
+     * {@code ALTER SYSTEM SET name = value}, then {@code SELECT pg_reload_conf()}; returns the SQL
+     * it ran, in one line, for the lab to show. {@code value} is SQL: quote strings ({@code "'300ms'"}).
+     */
+    default String alterSystem(String name, String value) {
+        String alter = "ALTER SYSTEM SET " + name + " = " + value;
+        Sql.exec(this, alter);
+        reload();
+        return alter + "; SELECT pg_reload_conf()";
+    }
+
+    /** {@link #stop} then {@link #start}: for settings a reload does not change (wal_level). */
+    default void restart() {
+        stop();
+        start();
+    }
+
     boolean isRunning();
 
     /** The last lines of the server log. */
