@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import labkit.cluster.LabException;
 
 /**
  * Every operation of every client of one experiment (e.g. "read-after-write, no fix"), the input
@@ -83,7 +83,7 @@ public final class History {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new LabException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -99,7 +99,7 @@ public final class History {
                 histories.computeIfAbsent(j.path("history").asText(), n -> new History(n, 0)).add(op(j));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new LabException("cannot read " + file + ": " + e.getMessage(), e);
         }
         return histories;
     }
