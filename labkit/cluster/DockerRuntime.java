@@ -23,6 +23,11 @@ final class DockerRuntime implements NodeRuntime {
     public static final String STANDBY = "postgres-standby";
     /** A second standby, for labs that compare two (compose profile second-standby). */
     public static final String STANDBY2 = "postgres-standby2";
+    /**
+     * Compose v2 leaves the services of profiles not active out of {@code down}: the kit's calls
+     * activate the second standby's ({@code up} still starts only the service it names).
+     */
+    private static final String PROFILES = "second-standby";
     /** One-off containers of a run carry this label with the project's name, so close() finds them. */
     static final String PROJECT_LABEL = "dev.pglab.project";
 
@@ -62,11 +67,12 @@ final class DockerRuntime implements NodeRuntime {
         if (!engine.containersLabeled("com.docker.compose.project", project).isEmpty()) {
             engine.close();
             throw new LabException("a cluster of compose project " + project + " is still there (kept with --keep?): "
-                    + "remove it with `" + compose.commandLine("down", "-v") + "` in " + root);
+                    + "remove it with `" + compose.commandLine("--profile", PROFILES, "down", "-v") + "` in " + root);
         }
         compose.set("PGLAB_IMAGE", image);
         compose.set("PG_MAJOR", major);
         compose.set("PGLAB_LOAD_PAGILA", "none");
+        compose.set("COMPOSE_PROFILES", PROFILES);
     }
 
     /** Whether a Docker engine answers, within two seconds. */
@@ -192,7 +198,7 @@ final class DockerRuntime implements NodeRuntime {
 
     @Override
     public String teardownHint() {
-        return "cd " + Env.get().root() + " && " + compose.commandLine("down", "-v");
+        return "cd " + Env.get().root() + " && " + compose.commandLine("--profile", PROFILES, "down", "-v");
     }
 
     /** Keeps the logs, then removes the containers, the network and the volumes of the run. */

@@ -22,10 +22,15 @@ public final class DockerTestImage {
     private DockerTestImage() {}
 
     public static void assumeReady() {
+        assumeReady(MAJOR);
+    }
+
+    /** The engine, and the test image of PostgreSQL {@code major} (e.g. 18 for a lab that needs 16+). */
+    public static void assumeReady(String major) {
         require(DockerRuntime.available(), "no Docker engine answers (start dockerd to run the Docker tests)");
         try (var engine = DockerEngine.connect()) {
-            require(engine.hasImage(REPOSITORY + ":" + MAJOR),
-                    "no image " + REPOSITORY + ":" + MAJOR + " (build it with docker/test-image/build.sh)");
+            require(engine.hasImage(REPOSITORY + ":" + major),
+                    "no image " + REPOSITORY + ":" + major + " (build it with docker/test-image/build.sh)");
         }
     }
 
