@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import labkit.cluster.Cluster;
+import labkit.cluster.LabException;
 import labkit.cluster.Logical;
 import labkit.cluster.MultiLeader;
 import labkit.cluster.Node;
@@ -42,7 +43,8 @@ class Lab06 implements Callable<Integer> {
     @Mixin LabOptions options;
 
     @Option(names = "--link-delay", defaultValue = "25ms", converter = DurationConverter.class, paramLabel = "DURATION",
-            description = "One-way delay between the primary and the standby in another region. Default: ${DEFAULT-VALUE}.")
+            description = "One-way delay to the standby in another region, and between the two leaders of 6.3. "
+                    + "Default: ${DEFAULT-VALUE}.")
     Duration linkDelay;
 
     @Option(names = "--jitter", defaultValue = "2ms", converter = DurationConverter.class, paramLabel = "DURATION",
@@ -61,7 +63,7 @@ class Lab06 implements Callable<Integer> {
     Duration applyDelay;
 
     @Option(names = "--routing-window", defaultValue = "50ms", converter = DurationConverter.class, paramLabel = "DURATION",
-            description = "6.1: how long after its write a client reads from the primary. Default: ${DEFAULT-VALUE}.")
+            description = "6.1: how long after its own write a client reads from the primary. Default: ${DEFAULT-VALUE}.")
     Duration routingWindow;
 
     public static void main(String... args) {
@@ -70,6 +72,10 @@ class Lab06 implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (clients < 1 || clients > 100 || probeTime.isZero()) {
+            throw new LabException("--clients must be 1 to 100 and --probe-time more than 0 (got " + clients + ", "
+                    + probeTime.toMillis() + " ms)");
+        }
         var lab = Lab.start("lab06", "Agenda 3: Showing consistency problems", options);
         var summary = lab.summary();
         var histories = new ArrayList<History>();
@@ -124,7 +130,7 @@ class Lab06 implements Callable<Integer> {
 
             lab.say("""
                     (c) Read-your-writes routing: for %d ms after its own write a client reads from the primary.
-                    It works while the standby is less behind than that, and moves those reads to the primary."""
+                    It works if the standby has caught up by the time reads go back to it; the primary serves the rest."""
                     .formatted(routingWindow.toMillis()));
             raw.add("routing", "routing", probe.run("readAfterWrite.routing", Fix.ROUTING));
             lab.table(raw.table());
@@ -255,6 +261,10 @@ class Lab06 implements Callable<Integer> {
                     home node, or make writes that commute (no n = n + 1 on a shared row), or use keys that cannot
                     collide.""");
         }
+        summary.putObject("settings").put("configuredLinkDelayMs", linkDelay.toMillis())
+                .put("configuredJitterMs", jitter.toMillis()).put("configuredApplyDelayMs", applyDelay.toMillis())
+                .put("configuredRoutingWindowMs", routingWindow.toMillis()).put("probeSeconds", probeTime.toMillis() / 1000.0)
+                .put("clients", clients);
         lab.writeSummary();
         return 0;
     }
