@@ -160,6 +160,7 @@ class Lab06 implements Callable<Integer> {
             mono.add("sticky", "sticky session", readers.run("monotonicReads.sticky", Routing.STICKY));
             mono.add("lsnHighWater", "LSN high-water", readers.run("monotonicReads.lsnHighWater", Routing.LSN_HIGH_WATER));
             lab.table(mono.table());
+            lab.result("Reads per node with the high-water mark: " + mono.json().path("lsnHighWater").path("readsByNode"));
             summary.set("monotonicReads", mono.json());
             plots.add(save(lab, mono.chart(), "monotonic-reads.png"));
             histories.addAll(raw.histories());
@@ -188,7 +189,7 @@ class Lab06 implements Callable<Integer> {
                     none: it takes only the changes made on the other node, not those the other node received from
                     it, so a change does not come back to where it was made.""".formatted(linkDelay.toMillis()));
 
-            Sql.exec(east, "INSERT INTO signup VALUES ('once@example.org', '" + east.name() + "')");
+            lab.command(sqlOn(east, "INSERT INTO signup VALUES ('once@example.org', '" + east.name() + "')"));
             leaders.settle();
             var once = multi.putObject("replicatesOnce");
             var rows = once.putObject("rows");
@@ -201,8 +202,14 @@ class Lab06 implements Callable<Integer> {
             lab.result("A signup made on " + east.name() + ": rows on each node " + rows + ", apply errors " + applyErrors
                     + (applyErrors == 0 && rows.path(west.name()).asLong() == 1 ? ": it came over once and did not come back." : "."));
 
-            lab.say("Now both nodes update the same 100 rows at the same moment, each with its own value.");
-            Race.run(leaders.nodes(), 1, (node, i) -> "UPDATE account SET owner = 'set on " + node.name() + "'");
+            lab.say("""
+                    The link between the regions goes down for a moment (both subscriptions paused); each node goes on
+                    taking writes. Both update the same 100 rows, each with its own value; then the link comes back.""");
+            leaders.pause();
+            for (Node node : leaders.nodes()) {
+                lab.command(sqlOn(node, "UPDATE account SET owner = 'set on " + node.name() + "'"));
+            }
+            leaders.resume();
             leaders.settle();
             var diverged = Divergence.of(east, west, "SELECT id, owner FROM account ORDER BY id");
             var sameRow = multi.putObject("sameRowUpdates").put("rows", diverged.rows()).put("divergedRows", diverged.differing())
@@ -210,6 +217,7 @@ class Lab06 implements Callable<Integer> {
             lab.result(diverged.differing() + " of " + diverged.rows() + " rows differ between the nodes" + (diverged.differing() > 0
                     ? ": each node applied the other's update after its own, e.g. " + diverged.examples().get(0) + "." : "."));
 
+            lab.say("With the link up, both nodes add 1 to the same counter, 500 times each, at the same moment.");
             int increments = 500;
             Race.run(leaders.nodes(), increments, (node, i) -> "UPDATE counter SET n = n + 1 WHERE id = 1");
             leaders.settle();
@@ -223,9 +231,14 @@ class Lab06 implements Callable<Integer> {
                     + (Math.max(finalEast, finalWest) < 2 * increments ? " A replicated update carries the new row, not"
                     + " the increment: racing updates overwrote each other." : ""));
 
-            lab.say("Last, the same email signs up on both nodes at once, each in a transaction that also changes account 1.");
-            Race.run(leaders.nodes(), 1, (node, i) -> "INSERT INTO signup VALUES ('ada@example.org', '" + node.name()
-                    + "'); UPDATE account SET owner = 'ada via " + node.name() + "' WHERE id = 1");
+            lab.say("The link goes down once more: the same email signs up on both nodes, each in a transaction that also"
+                    + " changes account 1.");
+            leaders.pause();
+            for (Node node : leaders.nodes()) {
+                lab.command(sqlOn(node, "BEGIN; INSERT INTO signup VALUES ('ada@example.org', '" + node.name()
+                        + "'); UPDATE account SET owner = 'ada via " + node.name() + "' WHERE id = 1; COMMIT"));
+            }
+            leaders.resume();
             var duplicate = multi.putObject("duplicateKey");
             var errors = duplicate.putObject("applyErrorByNode");
             for (Node node : leaders.nodes()) {
@@ -267,6 +280,12 @@ class Lab06 implements Callable<Integer> {
                 .put("clients", clients);
         lab.writeSummary();
         return 0;
+    }
+
+    /** Runs {@code sql} on {@code node}; returns it as psql would show it, after the node's prompt. */
+    private static String sqlOn(Node node, String sql) {
+        Sql.exec(node, sql);
+        return node.name() + "=# " + sql;
     }
 
     private static String save(Lab lab, Chart<?, ?> chart, String file) {

@@ -53,6 +53,23 @@ public final class Logical {
                         + subscription + "'", "t", TIMEOUT);
     }
 
+    /** {@code ALTER SUBSCRIPTION … DISABLE}, once its apply worker has stopped: the node takes no more changes. */
+    public static String disable(Node subscriber, String subscription) {
+        String sql = "ALTER SUBSCRIPTION " + subscription + " DISABLE";
+        Sql.exec(subscriber, sql);
+        Wait.until("the apply worker of " + subscription + " has stopped", subscriber,
+                "SELECT count(*) FROM pg_stat_subscription WHERE subname = '" + subscription + "' AND pid IS NOT NULL",
+                "0", TIMEOUT);
+        return sql;
+    }
+
+    /** {@code ALTER SUBSCRIPTION … ENABLE}: the apply worker starts again where it stopped. */
+    public static String enable(Node subscriber, String subscription) {
+        String sql = "ALTER SUBSCRIPTION " + subscription + " ENABLE";
+        Sql.exec(subscriber, sql);
+        return sql;
+    }
+
     /** Waits until an apply error has disabled {@code subscription} (created with disable_on_error = true). */
     public static void waitUntilDisabled(Node subscriber, String subscription) {
         Wait.until(subscription + " is disabled", subscriber,
@@ -87,10 +104,8 @@ public final class Logical {
     /** Skips the remote transaction that ends at {@code lsn} (all of it) and enables the subscription again. */
     public static String skipAndEnable(Node subscriber, String subscription, String lsn) {
         String skip = "ALTER SUBSCRIPTION " + subscription + " SKIP (lsn = '" + lsn + "')";
-        String enable = "ALTER SUBSCRIPTION " + subscription + " ENABLE";
         Sql.exec(subscriber, skip);
-        Sql.exec(subscriber, enable);
-        return skip + "; " + enable;
+        return skip + "; " + enable(subscriber, subscription);
     }
 
     /** pg_stat_subscription_stats.apply_error_count: the times the apply worker stopped on an error. */

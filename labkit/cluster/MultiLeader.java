@@ -80,6 +80,24 @@ public final class MultiLeader {
     }
 
     /**
+     * Stops both subscriptions, as when the link between the regions is down: each node goes on
+     * taking writes, and neither receives the other's until {@link #resume}. What the two nodes
+     * write in between is concurrent, however slow the machine.
+     */
+    public void pause() {
+        for (Node node : nodes()) {
+            narrator.command(Logical.disable(node, subscriptionOn(node)));
+        }
+    }
+
+    /** Starts both subscriptions again: each node receives what the other wrote meanwhile. */
+    public void resume() {
+        for (Node node : nodes()) {
+            narrator.command(Logical.enable(node, subscriptionOn(node)));
+        }
+    }
+
+    /**
      * After an apply error on {@code node}: waits until its subscription is disabled, reads the
      * error from its log, skips the whole remote transaction it failed on and enables the
      * subscription again. Returns the error.
