@@ -257,15 +257,7 @@ class Lab06 implements Callable<Integer> {
             lab.result(still.differing() + " of the other " + still.rows() + " rows updated on both nodes still differ at the end: "
                     + "nothing brings them back together.");
 
-            var counters = multi.putObject("conflictCounters");
-            for (Node node : leaders.nodes()) {
-                var counts = Logical.conflictCounts(node, leaders.subscriptionOn(node));
-                if (counts.isEmpty()) {
-                    counters.putNull(node.name()); // before PostgreSQL 18: not counted
-                } else {
-                    counts.forEach(counters.putObject(node.name())::put);
-                }
-            }
+            multi.putPOJO("conflictCounters", leaders.conflictCounts());
             lab.show(east, "SELECT * FROM pg_stat_subscription_stats");
             lab.say("""
                     Core PostgreSQL detects these conflicts (PostgreSQL 18 logs and counts them), but does not resolve

@@ -1,7 +1,9 @@
 package labkit.cluster;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Two writable nodes that replicate to each other with logical replication (PostgreSQL 16 on).
@@ -95,6 +97,16 @@ public final class MultiLeader {
         for (Node node : nodes()) {
             narrator.command(Logical.enable(node, subscriptionOn(node)));
         }
+    }
+
+    /** Each node's conflict counters ({@link Logical#conflictCounts}) by node name; null before PostgreSQL 18, which counts none. */
+    public Map<String, Map<String, Long>> conflictCounts() {
+        var counts = new LinkedHashMap<String, Map<String, Long>>();
+        for (Node node : nodes()) {
+            var kinds = Logical.conflictCounts(node, subscriptionOn(node));
+            counts.put(node.name(), kinds.isEmpty() ? null : kinds);
+        }
+        return counts;
     }
 
     /**
