@@ -257,14 +257,15 @@ class Lab06 implements Callable<Integer> {
             lab.result(still.differing() + " of the other " + still.rows() + " rows updated on both nodes still differ at the end: "
                     + "nothing brings them back together.");
 
-            multi.putPOJO("conflictCounters", leaders.conflictCounts());
+            var counts = leaders.conflictCounts();
+            multi.putPOJO("conflictCounters", counts);
             lab.show(east, "SELECT * FROM pg_stat_subscription_stats");
-            lab.say("""
-                    Core PostgreSQL detects these conflicts (PostgreSQL 18 logs and counts them), but does not resolve
-                    them: the last change applied wins on each node, a duplicate key stops replication until someone
-                    skips a transaction. Keeping two leaders consistent is left to the application: give each row one
-                    home node, or make writes that commute (no n = n + 1 on a shared row), or use keys that cannot
-                    collide.""");
+            lab.say((counts.get(east.name()) == null ? "PostgreSQL " + east.version() + " counts only apply errors; from 18 on"
+                    + " each conflict is logged and counted too.\n" : "") + """
+                    Core PostgreSQL detects conflicts, but does not resolve them: the last change applied wins on each
+                    node, a duplicate key stops replication until someone skips a transaction. Keeping two leaders
+                    consistent is left to the application: give each row one home node, or make writes that commute
+                    (no n = n + 1 on a shared row), or use keys that cannot collide.""");
         }
         summary.putObject("settings").put("configuredLinkDelayMs", linkDelay.toMillis())
                 .put("configuredJitterMs", jitter.toMillis()).put("configuredApplyDelayMs", applyDelay.toMillis())
