@@ -80,6 +80,7 @@ class Lab06 implements Callable<Integer> {
         var summary = lab.summary();
         var histories = new ArrayList<History>();
         var plots = summary.putArray("plots");
+        int leadersPort; // 6.3's nodes come after these three: with --keep both clusters stay up
         try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
             summary.put("runtime", cluster.runtime());
             lab.step("6.0", "A primary, and a standby in another region");
@@ -88,6 +89,7 @@ class Lab06 implements Callable<Integer> {
             var rentals = CustomerRentals.prepare(primary);
             lab.command(primary.psqlCommand() + " -c \"" + CustomerRentals.INDEX + "\"");
             var standby = cluster.remoteStandby(primary, "postgres-standby", linkDelay, jitter).node();
+            leadersPort = primary.port() + 3;
             summary.put("postgresVersion", primary.version());
 
             lab.step("6.1", "Read-after-write: do clients see their own writes?");
@@ -171,7 +173,7 @@ class Lab06 implements Callable<Integer> {
 
         lab.step("6.3", "Multi-leader: two writable nodes replicating to each other");
         lab.say("Two leaders that replicate to each other need PostgreSQL 16 or newer (origin = none).");
-        try (var cluster = Cluster.create(lab.clusterOptions().withMinimumMajor(16), lab)) {
+        try (var cluster = Cluster.create(lab.clusterOptions().part("leaders", leadersPort).withMinimumMajor(16), lab)) {
             var multi = summary.putObject("multiLeader");
             var leaders = MultiLeader.create(cluster, lab, "postgres-primary", "postgres-standby", """
                     CREATE TABLE account (id int PRIMARY KEY, owner text NOT NULL);

@@ -24,6 +24,16 @@ public record ClusterOptions(String name, String runtime, Integer port, boolean 
         this(name, runtime, port, keep, pgBin, pgVersion, logDir, 0);
     }
 
+    /**
+     * Another cluster of the same lab (a later part that needs other nodes): compose project
+     * pglab-&lt;name&gt;-&lt;part&gt;, ports from {@code port} on, node logs in logs/&lt;part&gt;, so
+     * that with --keep both stay up side by side.
+     */
+    public ClusterOptions part(String part, int port) {
+        return new ClusterOptions(name + "-" + part, runtime, port, keep, pgBin, pgVersion, logDir.resolve(part),
+                minimumMajor);
+    }
+
     /** The same cluster on PostgreSQL {@code major} or newer (e.g. 16 for bidirectional logical replication). */
     public ClusterOptions withMinimumMajor(int major) {
         return new ClusterOptions(name, runtime, port, keep, pgBin, pgVersion, logDir, major);

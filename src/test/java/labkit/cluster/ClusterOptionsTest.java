@@ -22,4 +22,13 @@ class ClusterOptionsTest {
         assertEquals(Math.max(16, pgMajor), ANY.withMinimumMajor(16).majorFor(15));
         assertEquals(Math.max(pgMajor + 1, pgMajor), ANY.withMinimumMajor(pgMajor + 1).majorFor(15));
     }
+
+    @Test
+    void aPartOfTheLabHasItsOwnProjectPortsAndLogs() {
+        var part = ANY.withMinimumMajor(16).part("leaders", 15435);
+        assertEquals("lab06-leaders", part.name());
+        assertEquals(15435, part.port());
+        assertEquals(Path.of("logs", "leaders"), part.logDir());
+        assertEquals(16, part.minimumMajor());
+    }
 }

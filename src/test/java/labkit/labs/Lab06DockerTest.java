@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * lab06 on the docker runtime, through ./jbang: the same facts as on the local runtime, and nothing
- * of its compose project left (the second standby's profile included). One test image for all
+ * of its two compose projects left (the second standby's profile included). One test image for all
  * three parts: 6.3 needs PostgreSQL 16 or newer, so the image of 18.
  */
 class Lab06DockerTest {
@@ -33,5 +33,6 @@ class Lab06DockerTest {
         assertTrue(s.path("multiLeader").path("postgresVersion").asText().startsWith(MAJOR + "."), s.toString());
         Lab06LocalTest.assertModule6(s, out);
         DockerTestImage.assertNothingLeft("pglab-lab06");
+        DockerTestImage.assertNothingLeft("pglab-lab06-leaders");
     }
 }
