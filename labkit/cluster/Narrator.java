@@ -10,13 +10,13 @@ public interface Narrator {
     /** A state change of the cluster, printed the way PostgreSQL's TAP tests print them ({@code ### …}). */
     void event(String text);
 
-    /** A command a student could type to do or see the same by hand (SQL, psql, docker compose). */
+    /** A result or a fact worth a line of its own. */
+    void result(String text);
+
+    /** What a student could type to do the same by hand (the notebook shows it as a command). */
     default void command(String text) {
         result("$ " + text);
     }
-
-    /** A result or a fact worth a line of its own. */
-    void result(String text);
 
     /** A progress line for work whose total is unknown (a base backup, a download). */
     void progress(String text);

@@ -46,14 +46,15 @@ public interface Node {
     }
 
     /**
-     * {@code ALTER SYSTEM SET name = value}, then {@code SELECT pg_reload_conf()}; returns the SQL
-     * it ran, in one line, for the lab to show. {@code value} is SQL: quote strings ({@code "'300ms'"}).
+     * {@code ALTER SYSTEM SET <name> = <value>}, then {@code SELECT pg_reload_conf()}: the setting
+     * goes to postgresql.auto.conf, as a student would set it. Returns the SQL it ran, on one line,
+     * for the lab to show ({@code value} is SQL: quote strings, e.g. {@code "'1GB'"}).
      */
     default String alterSystem(String name, String value) {
         String alter = "ALTER SYSTEM SET " + name + " = " + value;
-        Sql.exec(this, alter);
-        reload();
-        return alter + "; SELECT pg_reload_conf()";
+        Sql.exec(this, alter); // on its own: ALTER SYSTEM cannot run inside a transaction block
+        Sql.exec(this, "SELECT pg_reload_conf()");
+        return alter + "; SELECT pg_reload_conf();";
     }
 
     /** {@link #stop} then {@link #start}: for settings a reload does not change (wal_level). */
@@ -76,13 +77,22 @@ public interface Node {
     }
 
     default Connection connect(String database) throws SQLException {
+        return superuserConnection(jdbcUrl(database));
+    }
+
+    /** A connection to this node through {@code link}: its packets cross the link's delays both ways. */
+    default Connection connectThrough(Link link) throws SQLException {
+        return superuserConnection("jdbc:postgresql://" + link.host() + ":" + link.port() + "/" + Env.get().database());
+    }
+
+    private static Connection superuserConnection(String url) throws SQLException {
         var env = Env.get();
         var props = new java.util.Properties();
         props.setProperty("user", env.superuser());
         props.setProperty("password", env.superuserPassword());
         props.setProperty("ApplicationName", "pglab");
         props.setProperty("connectTimeout", "5");
-        return DriverManager.getConnection(jdbcUrl(database), props);
+        return DriverManager.getConnection(url, props);
     }
 
     default String jdbcUrl(String database) {

@@ -32,8 +32,10 @@ final class Runtimes {
         String asked = options.pgVersion() != null ? options.pgVersion() : Env.get().pgMajor();
         String major = newEnough(options, PgBinaries.parseMajor(asked), asked, narrator);
         String image = DockerRuntime.imageFromEnvironment();
-        narrator.event("Using the image " + image + ":" + major + " (compose project pglab-" + options.name() + ")");
-        return new DockerRuntime("pglab-" + options.name(), image, major, options.logDir(), narrator::progress);
+        var runtime = new DockerRuntime("pglab-" + options.name(), image, major, options.logDir(), narrator::progress);
+        narrator.event("Using the image " + image + ":" + major + " with " + runtime.composeVersion()
+                + " (compose project " + runtime.project() + ")");
+        return runtime;
     }
 
     private static NodeRuntime local(ClusterOptions options, Narrator narrator) {

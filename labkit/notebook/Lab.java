@@ -90,8 +90,9 @@ public final class Lab implements Narrator {
                 ex.printStackTrace();
             }
             if (Cluster.interrupted()) {
-                System.err.println("interrupted: the lab stopped and removed everything it had started");
-            } else if (ex instanceof LabException) {
+                return 1; // a consequence of Ctrl+C: the cluster's teardown hook says what happened (see Cluster)
+            }
+            if (ex instanceof LabException) {
                 System.err.println("error: " + ex.getMessage());
             } else {
                 System.err.println("error: " + ex + (verbose ? "" : " (run again with --verbose for the trace)"));
