@@ -85,7 +85,12 @@ public final class Cluster implements AutoCloseable {
 
     /** A standby that reaches its primary through {@code link}: the replication traffic crosses it. */
     public Node standbyFrom(Node primary, String name, Link link) {
-        return baseBackup(primary, name, new NodeRuntime.Endpoint(runtime.hostSeenFromNodes(), link.port())).standby();
+        return baseBackup(primary, name, endpoint(link)).standby();
+    }
+
+    /** How the nodes reach {@code link} (a subscription's connection can cross one too). */
+    public NodeRuntime.Endpoint endpoint(Link link) {
+        return new NodeRuntime.Endpoint(runtime.hostSeenFromNodes(), link.port());
     }
 
     /** A standby and the link it streams through, which delays each packet as a far-away network would. */

@@ -21,10 +21,18 @@ import java.util.regex.Pattern;
 final class DockerRuntime implements NodeRuntime {
     public static final String PRIMARY = "postgres-primary";
     public static final String STANDBY = "postgres-standby";
+    /** A second standby, for labs that compare two (compose profile second-standby). */
+    public static final String STANDBY2 = "postgres-standby2";
+    /**
+     * Compose v2 leaves the services of profiles not active out of {@code down}: the kit's calls
+     * activate the second standby's ({@code up} still starts only the service it names).
+     */
+    private static final String PROFILES = "second-standby";
     /** One-off containers of a run carry this label with the project's name, so close() finds them. */
     static final String PROJECT_LABEL = "dev.pglab.project";
 
-    private static final Map<String, String> PORT_VARIABLES = Map.of(PRIMARY, "PRIMARY_PORT", STANDBY, "STANDBY_PORT");
+    private static final Map<String, String> PORT_VARIABLES = Map.of(PRIMARY, "PRIMARY_PORT", STANDBY, "STANDBY_PORT",
+            STANDBY2, "STANDBY2_PORT");
     private static final Pattern BASEBACKUP_KB = Pattern.compile("(\\d+)/(\\d+) kB");
     private static final Duration BASEBACKUP_TIMEOUT = Duration.ofMinutes(30);
 
@@ -60,11 +68,12 @@ final class DockerRuntime implements NodeRuntime {
         if (!engine.containersLabeled("com.docker.compose.project", project).isEmpty()) {
             engine.close();
             throw new LabException("a cluster of compose project " + project + " is still there (kept with --keep?): "
-                    + "remove it with `" + compose.commandLine("down", "-v") + "` in " + root);
+                    + "remove it with `" + compose.commandLine("--profile", PROFILES, "down", "-v") + "` in " + root);
         }
         compose.set("PGLAB_IMAGE", image);
         compose.set("PG_MAJOR", major);
         compose.set("PGLAB_LOAD_PAGILA", "none");
+        compose.set("COMPOSE_PROFILES", PROFILES);
     }
 
     /** Whether a Docker engine answers, within two seconds. */
@@ -100,7 +109,7 @@ final class DockerRuntime implements NodeRuntime {
 
     @Override
     public BaseBackup createStandby(String name, int port, Node primary, Endpoint upstream, LongConsumer bytesCopied) {
-        requireService(name, STANDBY);
+        requireService(name, STANDBY, STANDBY2);
         NodeRuntime.createSlot(primary, name); // init-db.sh may have made it already
         compose.set(PORT_VARIABLES.get(name), String.valueOf(port));
         compose.set("UPSTREAM_HOST", upstream.host());
@@ -193,7 +202,7 @@ final class DockerRuntime implements NodeRuntime {
 
     @Override
     public String teardownHint() {
-        return "cd " + Env.get().root() + " && " + compose.commandLine("down", "-v");
+        return "cd " + Env.get().root() + " && " + compose.commandLine("--profile", PROFILES, "down", "-v");
     }
 
     /** Keeps the logs, then removes the containers, the network and the volumes of the run. */
@@ -225,10 +234,10 @@ final class DockerRuntime implements NodeRuntime {
         return node;
     }
 
-    private static void requireService(String name, String service) {
-        if (!name.equals(service)) {
+    private static void requireService(String name, String... services) {
+        if (!List.of(services).contains(name)) {
             throw new LabException("the docker runtime runs the services of compose.yaml: this node must be named "
-                    + service + " (got \"" + name + "\")");
+                    + String.join(" or ", services) + " (got \"" + name + "\")");
         }
     }
 

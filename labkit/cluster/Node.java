@@ -57,6 +57,12 @@ public interface Node {
         return sql + "; SELECT pg_reload_conf();";
     }
 
+    /** {@link #stop} then {@link #start}: for settings a reload does not change (wal_level). */
+    default void restart() {
+        stop();
+        start();
+    }
+
     boolean isRunning();
 
     /** The last lines of the server log. */

@@ -25,8 +25,11 @@ import labkit.workload.Ledger;
 import labkit.workload.Ledger.Outcome;
 import org.HdrHistogram.Histogram;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler.LegendLayout;
 import org.knowm.xchart.style.Styler.LegendPosition;
 import org.knowm.xchart.style.Styler.YAxisPosition;
@@ -291,8 +294,34 @@ public final class Charts {
         return format.format(100 * (1 - 1 / x)) + "%";
     }
 
+    /**
+     * (f) One bar per category (e.g. an anomaly's rate with no fix, then with each fix), its value
+     * written on it. A category's label gets the width of its bar: about 18 characters.
+     */
+    public static CategoryChart bars(String title, String yAxisTitle, List<String> categories, List<Double> values) {
+        var chart = new CategoryChart(WIDTH, HEIGHT);
+        chart.setTitle(title);
+        chart.setYAxisTitle(yAxisTitle);
+        var s = chart.getStyler();
+        style(s);
+        s.setAxisTickLabelsFont(CATEGORIES);
+        s.setLegendVisible(false);
+        s.setLabelsVisible(true);
+        s.setLabelsFont(CATEGORIES);
+        s.setLabelsFontColorAutomaticEnabled(false);
+        s.setLabelsFontColor(Color.BLACK);
+        s.setYAxisDecimalPattern("0.#");
+        double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        s.setYAxisMin(0.0);
+        s.setYAxisMax(max > 0 ? roundUp(max * 1.1) : 1.0);
+        chart.addSeries(yAxisTitle, categories, values).setFillColor(SKY); // light enough for black labels
+        return chart;
+    }
+
+    private static final Font CATEGORIES = new Font(FONT, Font.PLAIN, 16);
+
     /** Writes the chart as a PNG of {@link #WIDTH}×{@link #HEIGHT}, creating folders; returns the file. */
-    public static Path save(XYChart chart, Path png) {
+    public static Path save(Chart<?, ?> chart, Path png) {
         try {
             if (png.getParent() != null) {
                 Files.createDirectories(png.getParent());
@@ -310,6 +339,15 @@ public final class Charts {
         chart.setXAxisTitle(xAxisTitle);
         chart.setYAxisTitle(yAxisTitle);
         var s = chart.getStyler();
+        style(s);
+        s.setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
+        s.setMarkerSize(0);
+        s.setXAxisDecimalPattern("0.#");
+        return chart;
+    }
+
+    /** What every chart shares: fonts, white backgrounds, the palette, the legend under the plot. */
+    private static void style(AxesChartStyler s) {
         s.setChartTitleFont(TITLE);
         s.setAxisTitleFont(AXIS_TITLE);
         s.setAxisTickLabelsFont(TICKS);
@@ -325,12 +363,8 @@ public final class Charts {
         s.setLegendSeriesLineLength(40);
         s.setChartPadding(16);
         s.setSeriesColors(PALETTE);
-        s.setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
-        s.setMarkerSize(0);
         s.setYAxisTickMarkSpacingHint(60);
         s.setAntiAlias(true);
-        s.setXAxisDecimalPattern("0.#");
-        return chart;
     }
 
     private static XYChart finish(XYChart chart, List<Event> events) {
