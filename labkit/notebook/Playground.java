@@ -215,15 +215,8 @@ public final class Playground {
                 oldPrimary.stop();
                 lab.event("Stopped node \"" + oldPrimary.name() + "\"");
             }
-            // Before PostgreSQL 16 a promoted node writes its new timeline to its control file only at
-            // the next checkpoint: without one, pg_rewind reads the old timeline and finds nothing to do.
-            Sql.exec(newPrimary, "CHECKPOINT");
-            Link backLink = cluster.link(newPrimary).delay(load.linkDelay, load.jitter);
-            var runtime = cluster.nodeRuntime();
-            runtime.rejoinAsStandby(oldPrimary, newPrimary,
-                    new NodeRuntime.Endpoint(runtime.hostSeenFromNodes(), backLink.port()), true);
-            lab.event("Rewound \"" + oldPrimary.name() + "\" and started it as a standby of \"" + newPrimary.name() + "\"");
-            cluster.waitForStreaming(newPrimary, oldPrimary);
+            // the cluster's rejoin: CHECKPOINT, pg_rewind (or a fresh base backup), a link like the first one
+            cluster.rejoinAsStandby(oldPrimary, newPrimary, load.linkDelay, load.jitter);
             lab.show(newPrimary, "SELECT application_name, state, sync_state FROM pg_stat_replication");
         });
     }
