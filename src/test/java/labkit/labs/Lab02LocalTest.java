@@ -26,6 +26,7 @@ class Lab02LocalTest {
         JsonNode s = run.summary();
         assertEquals("local", s.path("runtime").asText());
         assertModule2(s, out);
+        LabReportsTest.assertReportHasTheStepsCommandsTablesAndEveryPlotItLinks(run, out);
         assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
     }
 

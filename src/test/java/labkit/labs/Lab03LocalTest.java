@@ -22,6 +22,7 @@ class Lab03LocalTest {
         JsonNode s = run.summary();
         assertEquals("local", s.path("runtime").asText());
         assertModule3(s, out);
+        LabReportsTest.assertReportHasTheStepsCommandsTablesAndEveryPlotItLinks(run, out);
         assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
     }
 

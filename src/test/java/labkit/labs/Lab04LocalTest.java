@@ -35,6 +35,7 @@ class Lab04LocalTest {
         assertEquals("local", s.path("runtime").asText());
         assertModule4(s, out);
         assertRewoundAfterACrash(s);
+        LabReportsTest.assertReportHasTheStepsCommandsTablesAndEveryPlotItLinks(run, out);
         assertTrue(run.stdout().contains("pg_rewind: servers diverged at WAL location"), run.transcript());
         assertLeftNothing(run);
     }

@@ -23,6 +23,7 @@ class Lab06LocalTest {
         JsonNode s = run.summary();
         assertEquals("local", s.path("runtime").asText());
         assertModule6(s, out);
+        LabReportsTest.assertReportHasTheStepsCommandsTablesAndEveryPlotItLinks(run, out);
         int installed = major(s.path("postgresVersion"));
         if (installed < 16) {
             assertTrue(run.stdout().contains("PostgreSQL " + s.path("postgresVersion").asText().split(" ")[0]
