@@ -106,14 +106,6 @@ public final class Ledger {
         return result;
     }
 
-    /**
-     * The first write that did not succeed (FAILED or UNKNOWN), by completion time. The RTO starts
-     * elsewhere: at the *send* of the first failed write after the fault (measure.Failover).
-     */
-    public synchronized Optional<Write> firstFailure() {
-        return writes.stream().filter(w -> w.outcome() != Outcome.OK).min(Comparator.comparingLong(Write::doneNanos));
-    }
-
     /** The first acknowledged write completed after {@code nanos} (e.g. on the new primary): where RTO ends. */
     public synchronized Optional<Write> firstOkAfter(long nanos) {
         return writes.stream().filter(w -> w.outcome() == Outcome.OK && w.doneNanos() > nanos)
