@@ -149,7 +149,7 @@ class Lab04 implements Callable<Integer> {
 
             lab.say("The writes postgres-primary was sent, audited on the new primary (acknowledged but absent there: lost):");
             var all = results.ledger();
-            var rejoin = Rejoin.check(all, standby, primary, rewind, history);
+            var rejoin = Rejoin.check(all, failover.faultNanos(), standby, primary, rewind, history);
             lab.table(Report.audit(rejoin.onNewPrimary()));
             if (rejoin.onNewPrimary().lostAcked() > 0) {
                 lab.table(Report.lostWrites(rejoin.onNewPrimary(), 5));

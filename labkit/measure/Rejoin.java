@@ -25,14 +25,17 @@ public record Rejoin(Rewind rewind, TimelineHistory history, Audit.Result onNewP
 
     /**
      * Audits the writes sent to {@code oldPrimary} (those it acknowledged are the ones that can be
-     * lost; the RPO is theirs) on both nodes, and compares the nodes' data.
+     * lost; the RPO is theirs) on both nodes, the unknown ones split at the fault, and compares the
+     * nodes' data.
      */
-    public static Rejoin check(Ledger ledger, Node newPrimary, Node oldPrimary, Rewind rewind, TimelineHistory history) {
+    public static Rejoin check(Ledger ledger, long faultNanos, Node newPrimary, Node oldPrimary, Rewind rewind,
+                               TimelineHistory history) {
         var toOldPrimary = new Ledger();
         ledger.writes().stream().filter(w -> w.node().equals(oldPrimary.name())).forEach(toOldPrimary::record);
         String state = Sql.scalar(newPrimary, "SELECT state FROM pg_stat_replication WHERE application_name = '"
                 + oldPrimary.name() + "'");
-        return new Rejoin(rewind, history, Audit.on(toOldPrimary, newPrimary), Audit.on(toOldPrimary, oldPrimary),
+        return new Rejoin(rewind, history, Audit.on(toOldPrimary, newPrimary, faultNanos),
+                Audit.on(toOldPrimary, oldPrimary, faultNanos),
                 Fingerprint.of(newPrimary, oldPrimary), state);
     }
 
@@ -46,7 +49,9 @@ public record Rejoin(Rewind rewind, TimelineHistory history, Audit.Result onNewP
         var node = JsonNodeFactory.instance.objectNode();
         node.put("lostAcked", onNewPrimary.lostAcked()).put("rpoMs", Latency.round(onNewPrimary.rpoMs()))
                 .put("unknownPresent", onNewPrimary.unknownPresent())
-                .put("unknownAbsent", onNewPrimary.unknownAbsent());
+                .put("unknownAbsent", onNewPrimary.unknownAbsent())
+                .put("unknownSentBeforeFault", onNewPrimary.unknownSentBeforeFault())
+                .put("unknownSentAfterFault", onNewPrimary.unknownSentAfterFault());
         var keys = node.putArray("lostAckedKeys");
         onNewPrimary.lost().forEach(w -> keys.add(w.key()));
         node.put("lostAckedDiscardedOnOldPrimary", lostDiscardedOnOldPrimary());

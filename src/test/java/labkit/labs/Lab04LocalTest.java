@@ -116,6 +116,11 @@ class Lab04LocalTest {
         assertTrue(firstFailed > fault - 1 && firstFailed < fault + 1, failover.toString());
         assertEquals(failover.path("lostAcked").asLong(), failover.path("lostAckedKeys").size(), failover.toString());
         assertTrue(failover.path("lostAckedDiscardedOnOldPrimary").asBoolean(), failover.toString());
+        // every unknown write was sent either before the fault or after it
+        assertTrue(failover.path("unknownSentBeforeFault").isNumber(), failover.toString());
+        assertEquals(failover.path("unknownPresent").asLong() + failover.path("unknownAbsent").asLong(),
+                failover.path("unknownSentBeforeFault").asLong() + failover.path("unknownSentAfterFault").asLong(),
+                failover.toString());
         assertEquals(2, failover.path("timeline").asInt(), failover.toString());
         assertEquals("streaming", failover.path("oldPrimaryState").asText());
         assertTrue(failover.path("dataEqual").asBoolean(), failover.toString());
