@@ -3,8 +3,12 @@ package labkit.cluster;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The lab's cluster: picks the runtime, creates nodes on stable printed ports, and owns them.
@@ -18,6 +22,8 @@ public final class Cluster implements AutoCloseable {
     private final NodeRuntime runtime;
     private final List<Node> nodes = new ArrayList<>();
     private final List<Link> links = new ArrayList<>();
+    private final Map<String, NodeRuntime> otherMajors = new LinkedHashMap<>();
+    private final List<AutoCloseable> owned = new ArrayList<>();
     private final Thread shutdownHook = new Thread(() -> {
         interrupted = true;
         teardown();
@@ -59,6 +65,69 @@ public final class Cluster implements AutoCloseable {
         Node node = runtime.createPrimary(name, nextPort++);
         nodes.add(node);
         return node;
+    }
+
+    /**
+     * A primary of another PostgreSQL major than the cluster's (a logical copy on a newer server,
+     * a refused physical standby), on the cluster's ports and torn down with it.
+     */
+    public Node primary(String name, String major) {
+        NodeRuntime other = otherMajors.computeIfAbsent(major, m -> runtime.ofMajor(m, narrator));
+        narrator.event("Starting primary \"" + name + "\" (PostgreSQL " + major + ") on port " + nextPort);
+        Node node = other.createPrimary(name, nextPort++);
+        nodes.add(node);
+        return node;
+    }
+
+    /**
+     * A standby of {@code primary} made like any other (a copy of its files, then streaming) but
+     * run by the server of another major. PostgreSQL refuses files of another major: expect a
+     * LabException with its FATAL and DETAIL lines.
+     */
+    public NodeRuntime.BaseBackup baseBackup(Node primary, String name, String major) {
+        NodeRuntime other = otherMajors.computeIfAbsent(major, m -> runtime.ofMajor(m, narrator));
+        narrator.event("Copying \"" + primary.name() + "\" into \"" + name + "\", a standby run by PostgreSQL " + major);
+        var backup = other.createStandby(name, nextPort++, primary, runtime.endpointSeenFromNodes(primary), bytes -> {});
+        nodes.add(backup.standby());
+        return backup;
+    }
+
+    /** The next port of the cluster's range, for a process beside the nodes (a proxy such as pgpool). */
+    public int nextPort() {
+        return nextPort++;
+    }
+
+    /** Something the lab started beside the nodes (Bucardo, pgpool): closed at teardown, before the nodes. */
+    public <T extends AutoCloseable> T own(T resource) {
+        owned.add(resource);
+        return resource;
+    }
+
+    /** A folder of the cluster's work dir that the server user may write (tools' files, dumps). */
+    Path folder(String name) {
+        return runtime.folder(name);
+    }
+
+    /** The PostgreSQL major of the cluster's own nodes. */
+    public int major() {
+        return clientTools().major();
+    }
+
+    /** The client programs of the cluster's own major (pg_dump and pg_restore match its servers). */
+    PgInstall clientTools() {
+        return runtime.clientTools();
+    }
+
+    /** {@code pg_dump -Fc} of the lab database on {@code source}, with the cluster's own client programs. */
+    public Path dump(Node source) {
+        Path file = folder("dumps").resolve(source.name() + "-" + System.currentTimeMillis() + ".dump");
+        PgDump.dump(clientTools(), source, file);
+        return file;
+    }
+
+    /** {@code pg_restore} of {@code dump} into {@code target}'s empty lab database, leaving out what {@code skip} matches. */
+    public void restore(Path dump, Node target, Predicate<String> skip) {
+        PgDump.restore(clientTools(), dump, target, skip);
     }
 
     /** Takes a base backup of {@code primary} and starts it as a standby streaming from it. */
@@ -151,21 +220,38 @@ public final class Cluster implements AutoCloseable {
             return;
         }
         narrator.event("Tearing down the cluster (" + runtime.kind() + ")");
+        for (AutoCloseable resource : owned.reversed()) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                System.err.println("could not stop " + resource + ": " + e.getMessage());
+            }
+        }
         links.forEach(Link::close);
+        otherMajors.values().forEach(NodeRuntime::close);
         runtime.close();
     }
 
     private void keepRunning() {
-        if (runtime instanceof LocalRuntime local) {
-            local.keep();
-        } else if (runtime instanceof DockerRuntime docker) {
-            docker.keep();
+        for (NodeRuntime r : allRuntimes()) {
+            if (r instanceof LocalRuntime local) {
+                local.keep();
+            } else if (r instanceof DockerRuntime docker) {
+                docker.keep();
+            }
         }
         narrator.result("The cluster stays up (--keep). Connect with:");
         for (Node n : nodes) {
             narrator.result("  " + n.name() + ": " + n.psqlCommand() + "    (JDBC: " + n.jdbcUrl(Env.get().database()) + ")");
         }
-        narrator.result("Tear it down with:\n  " + runtime.teardownHint());
+        owned.forEach(resource -> narrator.result("  " + resource + " stays up too"));
+        narrator.result("Tear it down with:\n  " + String.join(" && ", allRuntimes().stream().map(NodeRuntime::teardownHint).toList()));
+    }
+
+    private List<NodeRuntime> allRuntimes() {
+        var all = new ArrayList<>(List.of(runtime));
+        all.addAll(otherMajors.values());
+        return all;
     }
 
     /** 15432 and up when free; an explicit --port must be free, the default falls back to free ports. */

@@ -82,6 +82,30 @@ final class LocalRuntime implements NodeRuntime {
     }
 
     @Override
+    public NodeRuntime ofMajor(String major, Narrator narrator) {
+        PgInstall other = PgBinaries.find(java.util.Optional.empty(), major, false, narrator::progress);
+        narrator.event("Using PostgreSQL " + other.version() + " from " + other.binDir() + " (" + other.source() + ")");
+        return new LocalRuntime(other, logDir);
+    }
+
+    @Override
+    public Path folder(String name) {
+        Path dir = workDir.resolve(name);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new LabException("cannot create " + dir + ": " + e.getMessage());
+        }
+        OsUser.chown(dir);
+        return dir;
+    }
+
+    @Override
+    public PgInstall clientTools() {
+        return pg;
+    }
+
+    @Override
     public Endpoint endpointSeenFromNodes(Node node) {
         return new Endpoint("127.0.0.1", node.port());
     }

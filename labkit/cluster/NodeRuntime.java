@@ -40,6 +40,21 @@ public interface NodeRuntime extends AutoCloseable {
      */
     void rejoinAsStandby(Node node, Node source, Endpoint upstream, boolean rewind);
 
+    /** A runtime for nodes of another PostgreSQL major, beside this one. */
+    default NodeRuntime ofMajor(String major, Narrator narrator) {
+        throw new LabException("the " + kind() + " runtime cannot run nodes of another major yet: use --runtime local");
+    }
+
+    /** A folder the server user may write, removed with the runtime (files of tools beside the nodes). */
+    default java.nio.file.Path folder(String name) {
+        throw new LabException("the " + kind() + " runtime has no folder for tools beside the nodes yet: use --runtime local");
+    }
+
+    /** The client programs (pg_dump, pg_restore, psql) of this runtime's major. */
+    default PgInstall clientTools() {
+        throw new LabException("the " + kind() + " runtime has no client programs on this machine yet: use --runtime local");
+    }
+
     /** How a student tears the cluster down after --keep. */
     String teardownHint();
 
