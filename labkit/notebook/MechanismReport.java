@@ -1,0 +1,152 @@
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.20.1
+//DEPS org.hdrhistogram:HdrHistogram:2.2.2
+//DEPS tech.tablesaw:tablesaw-core:0.44.4
+package labkit.notebook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.SequencedMap;
+import labkit.measure.Latency;
+import labkit.measure.Phases;
+import labkit.workload.Ledger;
+import org.HdrHistogram.Histogram;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+/**
+ * Replication mechanisms side by side: each one's summary.json section, filled from the phase
+ * that measured it, and the console table and chart read back from those sections, so that the
+ * three always agree. Anything not measured is null there and "not measured" here.
+ */
+public final class MechanismReport {
+    private MechanismReport() {}
+
+    /**
+     * What {@code phase} measured for {@code mechanism} into its section {@code m}: bytes on its
+     * links and the leader's WAL per 1,000 writes, write latency with its overhead against
+     * {@code baseline}'s writes, and the lag until a write's key was visible on the follower.
+     */
+    public static void measured(ObjectNode m, String mechanism, Phases.Phase phase, Histogram baseline, Ledger ledger,
+                                Duration warmUp) {
+        var drained = phase.drained(mechanism);
+        long writes = phase.writes(ledger);
+        m.put("phase", phase.name());
+        m.put("writes", writes);
+        m.put("bytesPer1000Writes", phase.per1000(ledger, drained.bytes()));
+        var perLink = m.putObject("linkBytesPer1000Writes");
+        drained.linkBytes().forEach((link, bytes) -> perLink.put(link, phase.per1000(ledger, bytes)));
+        wal(m, phase, ledger);
+        m.set("writeLatency", latency(phase.latency(ledger, warmUp), baseline));
+        var lag = Latency.of(drained.lag().lagsMs());
+        boolean seen = lag.getTotalCount() > 0;
+        m.putObject("lagMs").put("p50", seen ? Latency.round(Latency.percentileMs(lag, 50)) : null)
+                .put("p90", seen ? Latency.round(Latency.percentileMs(lag, 90)) : null)
+                .put("keysSeen", lag.getTotalCount()).put("keysNeverSeen", drained.lag().unseen())
+                .put("pollRoundMsP50", median(drained.lag().roundsMs()));
+    }
+
+    /** The leader's WAL per 1,000 writes of {@code phase}: records (what the comparison shows), full-page images, both. */
+    public static void wal(ObjectNode parent, Phases.Phase phase, Ledger ledger) {
+        parent.put("leaderWalBytesPer1000Writes", phase.per1000(ledger, phase.wal().records()));
+        parent.put("leaderWalFullPageImageBytesPer1000Writes", phase.per1000(ledger, phase.wal().fullPageImages()));
+        parent.put("leaderWalTotalBytesPer1000Writes", phase.per1000(ledger, phase.wal().total()));
+    }
+
+    /** {count, p50Ms, p90Ms} and, against a baseline, {overheadP50Ms, overheadP90Ms}; nulls when nothing was measured. */
+    public static ObjectNode latency(Histogram h, Histogram baseline) {
+        var node = JsonNodeFactory.instance.objectNode();
+        boolean measured = h.getTotalCount() > 0;
+        node.put("count", h.getTotalCount());
+        node.put("p50Ms", measured ? Latency.round(Latency.percentileMs(h, 50)) : null);
+        node.put("p90Ms", measured ? Latency.round(Latency.percentileMs(h, 90)) : null);
+        if (baseline != null) {
+            boolean both = measured && baseline.getTotalCount() > 0;
+            node.put("overheadP50Ms", both ? Latency.round(Latency.percentileMs(h, 50) - Latency.percentileMs(baseline, 50)) : null);
+            node.put("overheadP90Ms", both ? Latency.round(Latency.percentileMs(h, 90) - Latency.percentileMs(baseline, 90)) : null);
+        }
+        return node;
+    }
+
+    /** The comparison, one row per mechanism, from the sections of {@code mechanisms}. */
+    public static Table table(ObjectNode mechanisms, List<String> names) {
+        var table = Table.create("mechanisms, measured in this run");
+        List.of("mechanism", "bytes/1000 writes", "leader WAL/1000 writes", "write p50/p90 ms", "overhead p50/p90 ms",
+                "lag p50/p90 ms", "across majors", "DDL", "sequences", "random() safe")
+                .forEach(c -> table.addColumns(StringColumn.create(c)));
+        for (String name : names) {
+            var m = mechanisms.path(name);
+            var latency = m.path("writeLatency");
+            var lag = m.path("lagMs");
+            var cells = List.of(name, kb(m.path("bytesPer1000Writes")), kb(m.path("leaderWalBytesPer1000Writes")),
+                    pair(latency.path("p50Ms"), latency.path("p90Ms")),
+                    pair(latency.path("overheadP50Ms"), latency.path("overheadP90Ms")),
+                    pair(lag.path("p50"), lag.path("p90")), yesNo(m.path("crossVersion").path("works")),
+                    yesNo(m.path("ddlReplicated")), yesNo(m.path("sequencesReplicated")), yesNo(m.path("nondeterministicSafe")));
+            for (int i = 0; i < cells.size(); i++) {
+                table.stringColumn(i).append(cells.get(i));
+            }
+        }
+        return table;
+    }
+
+    /** The comparison's numbers as one slide: traffic, WAL, latency overhead and lag, a panel each. */
+    public static Path chart(ObjectNode mechanisms, List<String> names, Path png) {
+        return BarPanels.save(names, List.of(
+                new BarPanels.Panel("Bytes on the wire per 1,000 writes", "kB",
+                        series("kB", values(mechanisms, names, "bytesPer1000Writes", 1024)), false),
+                new BarPanels.Panel("Leader WAL per 1,000 writes (records)", "kB",
+                        series("kB", values(mechanisms, names, "leaderWalBytesPer1000Writes", 1024)), false),
+                new BarPanels.Panel("Write latency overhead vs the leader alone", "ms",
+                        series("p50", values(mechanisms, names, "writeLatency/overheadP50Ms", 1),
+                                "p90", values(mechanisms, names, "writeLatency/overheadP90Ms", 1)), false),
+                new BarPanels.Panel("Lag until the key is visible", "ms (log scale)",
+                        series("p50", values(mechanisms, names, "lagMs/p50", 1),
+                                "p90", values(mechanisms, names, "lagMs/p90", 1)), true)), png);
+    }
+
+    private static List<Double> values(ObjectNode mechanisms, List<String> names, String path, double divisor) {
+        var values = new ArrayList<Double>();
+        for (String name : names) {
+            JsonNode v = mechanisms.path(name).at("/" + path);
+            values.add(v.isNumber() ? v.asDouble() / divisor : null);
+        }
+        return values;
+    }
+
+    private static SequencedMap<String, List<Double>> series(String name, List<Double> values) {
+        var series = new LinkedHashMap<String, List<Double>>();
+        series.put(name, values);
+        return series;
+    }
+
+    private static SequencedMap<String, List<Double>> series(String name, List<Double> values, String name2, List<Double> values2) {
+        var series = series(name, values);
+        series.put(name2, values2);
+        return series;
+    }
+
+    private static Double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return null;
+        }
+        return Latency.round(values.stream().sorted().toList().get(values.size() / 2));
+    }
+
+    private static String kb(JsonNode v) {
+        return v.isNumber() ? String.format("%,.1f kB", v.asDouble() / 1024) : "not measured";
+    }
+
+    private static String pair(JsonNode a, JsonNode b) {
+        return (a.isNumber() ? a.asText() : "—") + " / " + (b.isNumber() ? b.asText() : "—");
+    }
+
+    private static String yesNo(JsonNode v) {
+        return v.isBoolean() ? (v.asBoolean() ? "yes" : "no") : "not tried";
+    }
+}
