@@ -207,7 +207,7 @@ class JbangWrapperTest {
     void theCatalogNamesEachLabWithADescription() throws Exception {
         JsonNode aliases = new ObjectMapper().readTree(ROOT.resolve("jbang-catalog.json").toFile()).path("aliases");
         var expected = Map.of("lab01", "lab01-basebackup.java", "lab02", "lab02-async.java",
-                "lab03", "lab03-sync.java", "lab04", "lab04-ha.java");
+                "lab03", "lab03-sync.java", "lab04", "lab04-ha.java", "lab05", "lab05-mechanisms.java");
         assertEquals(expected.keySet(), iterableToSet(aliases.fieldNames()));
         expected.forEach((alias, file) -> {
             assertEquals(file, aliases.path(alias).path("script-ref").asText(), alias);
@@ -216,7 +216,7 @@ class JbangWrapperTest {
             assertFalse(description.contains("\n"), "one line: " + description);
         });
 
-        // JBang itself reads it: `jbang alias list` in the repo shows the four labs and their descriptions
+        // JBang itself reads it: `jbang alias list` in the repo shows the labs and their descriptions
         Run run = wrapper(ROOT, env(cache), null, "alias", "list");
         assertEquals(0, run.exit(), run.transcript());
         expected.forEach((alias, file) -> {
