@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
 import labkit.cluster.Bucardo;
 import labkit.cluster.Cluster;
 import labkit.cluster.LabException;
@@ -24,6 +23,8 @@ import labkit.cluster.Pgpool;
 import labkit.cluster.ServerLog;
 import labkit.cluster.Sql;
 import labkit.cluster.Wait;
+import labkit.measure.Compare;
+import labkit.measure.ConcurrentStatements;
 import labkit.measure.Latency;
 import labkit.measure.Phases;
 import labkit.measure.Wal;
@@ -34,7 +35,6 @@ import labkit.notebook.MechanismReport;
 import labkit.workload.Pagila;
 import labkit.workload.PagilaOps;
 import labkit.workload.Workload;
-import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,6 +55,7 @@ class Lab05 implements Callable<Integer> {
     private static final List<String> SYNCED_TABLES = List.of("public.rental", "public.payment", "public.pglab_write",
             "public.lab05_probe");
     private static final Duration WARM_UP = Duration.ofSeconds(1);
+    private static final Duration WARM_UP_RUN = Duration.ofSeconds(4);
     private static final Duration POLL = Duration.ofMillis(1);
     private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -74,7 +75,7 @@ class Lab05 implements Callable<Integer> {
     int users;
 
     @Option(names = "--phase", defaultValue = "8s", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "How long each of the side-by-side run's four phases lasts. Default: ${DEFAULT-VALUE}.")
+            description = "How long each of the side-by-side run's five phases lasts. Default: ${DEFAULT-VALUE}.")
     Duration phase;
 
     @Option(names = "--link-delay", defaultValue = "0ms", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -323,9 +324,9 @@ class Lab05 implements Callable<Integer> {
                 source's columns, and the target has no such column.""");
         addColumn(leader, "via");
         Sql.exec(leader, "INSERT INTO pglab_write (key, via) VALUES ('ddl-trigger', 'after the DDL')");
-        String failure = waitForBucardoError("lab05", Duration.ofSeconds(30));
-        lab.command(bucardo.command("status", "lab05"));
-        lab.result("Last error: " + failure);
+        String failure = bucardo.firstKidError("lab05", Duration.ofSeconds(30)).orElse(null);
+        lab.command("grep 'Kid has died' " + bucardo.log() + "   # or: " + bucardo.command("status", "lab05"));
+        lab.result(failure == null ? "No error within 30 s." : "Bucardo's worker died: " + failure);
         var trigger = mechanisms.withObject("trigger");
         trigger.put("ddlReplicated", hasColumn(target, "via"));
         trigger.put("ddlError", failure);
@@ -370,10 +371,13 @@ class Lab05 implements Callable<Integer> {
                 + "clock_timestamp(), now())";
         lab.command(pgpool.psqlCommand() + " -c \"" + insert + "\"");
         Sql.exec(pgpool, insert);
-        var rows = nondeterministicRows();
+        everyNode().values().forEach(n -> waitForKey(n, "lab05_probe", "nondeterministic"));
+        var rows = Compare.onEach("lab05_probe, key 'nondeterministic'", everyNode(),
+                "SELECT random::text AS random, clock::text AS clock_timestamp, now::text AS now FROM lab05_probe "
+                        + "WHERE key = 'nondeterministic'");
         lab.table(rows);
-        pgpool.statementsContaining("'nondeterministic'").stream().filter(s -> s.sql().startsWith("INSERT")).limit(1)
-                .forEach(s -> lab.result("pgpool's log, what node " + s.node() + " was sent: " + s.sql()));
+        pgpool.statementsContaining("'nondeterministic'").stream().filter(st -> st.sql().startsWith("INSERT")).limit(1)
+                .forEach(st -> lab.result("pgpool's log, what node " + st.node() + " was sent: " + st.sql()));
         lab.say("now() is the same: pgpool replaced it by a constant before sending. random() and clock_timestamp() are not.");
         recordNondeterministic(rows);
 
@@ -393,20 +397,21 @@ class Lab05 implements Callable<Integer> {
                 insert_lock: an insert into a table with a serial column first locks that table on every node, so
                 that the nodes hand out the same numbers. %d clients insert into lab05_probe at once, with the lock
                 and with /*NO INSERT LOCK*/ (pgpool's own comment to skip it).""".formatted(users));
-        var locked = concurrentInserts("lock-on", "");
-        var unlocked = concurrentInserts("lock-off", "/*NO INSERT LOCK*/ ");
         var lockTable = Table.create("inserts through pgpool", StringColumn.create("insert_lock"), StringColumn.create("p50 ms"),
                 StringColumn.create("p90 ms"), StringColumn.create("rows whose n differs between the nodes"));
         var lockJson = stmt.putObject("insertLock");
-        for (var r : List.of(Map.entry("on", locked), Map.entry("off", unlocked))) {
-            long differ = differingSequenceNumbers(r.getValue().prefix());
-            lockTable.stringColumn(0).append(r.getKey());
-            lockTable.stringColumn(1).append(String.valueOf(Latency.round(Latency.percentileMs(r.getValue().latency(), 50))));
-            lockTable.stringColumn(2).append(String.valueOf(Latency.round(Latency.percentileMs(r.getValue().latency(), 90))));
+        for (var arm : List.of(Map.entry("on", ""), Map.entry("off", "/*NO INSERT LOCK*/ "))) {
+            String prefix = "lock-" + arm.getKey();
+            var latency = ConcurrentStatements.latency(pgpool, users, 25,
+                    (client, i) -> arm.getValue() + "INSERT INTO lab05_probe (key) VALUES ('" + prefix + "-" + client + "-" + i + "')");
+            long differ = Compare.differing(leader, replica, "SELECT key, n FROM lab05_probe WHERE key LIKE '" + prefix + "-%'");
+            double p50 = Latency.round(Latency.percentileMs(latency, 50));
+            double p90 = Latency.round(Latency.percentileMs(latency, 90));
+            lockTable.stringColumn(0).append(arm.getKey());
+            lockTable.stringColumn(1).append(String.valueOf(p50));
+            lockTable.stringColumn(2).append(String.valueOf(p90));
             lockTable.stringColumn(3).append(String.valueOf(differ));
-            lockJson.putObject(r.getKey()).put("inserts", r.getValue().latency().getTotalCount())
-                    .put("p50Ms", Latency.round(Latency.percentileMs(r.getValue().latency(), 50)))
-                    .put("p90Ms", Latency.round(Latency.percentileMs(r.getValue().latency(), 90)))
+            lockJson.putObject(arm.getKey()).put("inserts", latency.getTotalCount()).put("p50Ms", p50).put("p90Ms", p90)
                     .put("rowsDiffering", differ);
         }
         lab.table(lockTable);
@@ -432,10 +437,11 @@ class Lab05 implements Callable<Integer> {
     private void sideBySide() {
         lab.step("5.6", "Side by Side");
         lab.say("""
-                One workload (%.0f new rentals per second, %d connections) runs through four phases of %d s. Each
-                phase puts one mechanism on the write path; the followers of the others keep streaming:
+                One workload (%.0f new rentals per second, %d connections) runs through phases of %d s, after a
+                few seconds of warm-up. Each phase puts one mechanism on the write path; the followers of the others
+                keep streaming:
                   alone      writes go straight to the leader; the physical and logical links are cut and
-                             Bucardo's triggers are off: the leader alone, the baseline
+                             Bucardo's triggers are off: the leader alone, the baseline (first and last)
                   statement  writes go through pgpool
                   plain      straight to the leader again: physical and logical replication stream them
                   trigger    straight to the leader, with Bucardo's triggers on
@@ -450,28 +456,36 @@ class Lab05 implements Callable<Integer> {
         Wal.inspect(leader);
         var streaming = new ArrayList<>(links.get("physical").values());
         streaming.addAll(links.get("logical").values());
-        streaming.forEach(Link::cut);
         var workload = new Workload(lab.startNanos(), rate, 0, users);
         workload.start(leader, leader);
+        lab.event("Warm-up: " + WARM_UP_RUN.toSeconds() + " s of writes straight to the leader, not measured");
+        Wait.sleep(WARM_UP_RUN); // the JIT, the connections and the pages every write touches: not what a phase measures
         var phases = new ArrayList<Phases.Phase>();
         try (var run = new Phases(leader, workload.ledger(), lab.startNanos(), POLL, WAIT)) {
-            phases.add(phase(run, "alone", () -> {}));
+            phases.add(phase(run, "alone", () -> cutStreaming(streaming)));
             phases.add(phase(run, "statement", () -> {
                 streaming.forEach(Link::restore); // they catch up on what the leader wrote alone: not measured here
                 workload.reroute(pgpool);
             }, "statement"));
             phases.add(phase(run, "plain", () -> workload.reroute(leader), "physical", "logical"));
             phases.add(phase(run, "trigger", () -> Bucardo.setTriggers(leader, true), "trigger"));
+            phases.add(phase(run, "alone again", () -> {
+                Bucardo.setTriggers(leader, false);
+                cutStreaming(streaming);
+            }));
             var ledger = workload.stop().ledger();
-            lab.event("Workload stopped: " + ledger.ok() + " writes acknowledged");
+            streaming.forEach(Link::restore);
+            lab.event("Workload stopped: " + ledger.ok() + " writes acknowledged; the physical and logical links are back");
             var lastKey = ledger.lastOk().orElseThrow(() -> new LabException("no write was acknowledged")).key();
             leader.waitForCatchup(followers.get("physical"), WAIT);
             waitForKey(followers.get("logical"), "pglab_write", lastKey);
 
-            var alone = phases.get(0);
-            var baseline = alone.latency(ledger, WARM_UP);
-            var base = summary.putObject("baseline").put("phase", alone.name());
-            MechanismReport.wal(base, alone, ledger);
+            var baselinePhases = List.of(phases.get(0), phases.get(phases.size() - 1));
+            var baseline = baselinePhases.get(0).latency(ledger, WARM_UP).copy();
+            baseline.add(baselinePhases.get(1).latency(ledger, WARM_UP));
+            var base = summary.putObject("baseline");
+            baselinePhases.forEach(p -> base.withArray("phases").add(p.name()));
+            MechanismReport.wal(base, baselinePhases, ledger);
             base.set("writeLatency", MechanismReport.latency(baseline, null));
             var phasesJson = summary.putArray("phases");
             for (var p : phases) {
@@ -495,6 +509,11 @@ class Lab05 implements Callable<Integer> {
                 node in lockstep, slower, and compute non-deterministic functions once per node.""");
     }
 
+    /** The physical standby and the subscriber lose their links: their WAL senders end, the leader is alone. */
+    private static void cutStreaming(List<Link> streaming) {
+        streaming.forEach(Link::cut);
+    }
+
     private Phases.Phase phase(Phases run, String name, Runnable route, String... measured) {
         lab.event("Phase \"" + name + "\"" + (measured.length == 0 ? " (the baseline)" : " (measures " + String.join(", ", measured) + ")"));
         return run.run(name, phase, route, List.of(measured).stream()
@@ -507,26 +526,27 @@ class Lab05 implements Callable<Integer> {
         lab.say("""
                 Sequences, tried: lab05_seq moved on the leader with every insert into lab05_probe (5.5). Each
                 follower's value of it now:""");
-        var table = Table.create("lab05_seq", StringColumn.create("node"), StringColumn.create("mechanism"),
-                StringColumn.create("last_value"));
-        long leaderValue = Long.parseLong(Sql.scalar(leader, "SELECT last_value FROM lab05_seq"));
-        table.stringColumn(0).append(leader.name());
-        table.stringColumn(1).append("leader");
-        table.stringColumn(2).append(String.valueOf(leaderValue));
-        for (String mechanism : MECHANISMS) {
-            Node f = followers.get(mechanism);
-            long value = Long.parseLong(Sql.scalar(f, "SELECT last_value FROM lab05_seq"));
-            table.stringColumn(0).append(f.name());
-            table.stringColumn(1).append(mechanism);
-            table.stringColumn(2).append(String.valueOf(value));
-            // a standby shows the value the leader logged ahead (up to 32 more): never behind is what counts
-            mechanisms.withObject(mechanism).put("sequencesReplicated", value >= leaderValue);
-            mechanisms.withObject(mechanism).putObject("sequence").put("leader", leaderValue).put("follower", value);
-        }
+        var table = Compare.onEach("lab05_seq", everyNode(), "SELECT last_value FROM lab05_seq");
         lab.table(table);
+        long leaderValue = Long.parseLong(table.getString(0, 2));
+        for (int r = 1; r < table.rowCount(); r++) {
+            long value = Long.parseLong(table.getString(r, 2));
+            var m = mechanisms.withObject(table.getString(r, 1));
+            // a standby shows the value the leader logged ahead (up to 32 more): never behind is what counts
+            m.put("sequencesReplicated", value >= leaderValue);
+            m.putObject("sequence").put("leader", leaderValue).put("follower", value);
+        }
     }
 
     // ---- helpers -----------------------------------------------------------------------------
+
+    /** The leader and each mechanism's follower, labelled by the mechanism. */
+    private Map<String, Node> everyNode() {
+        var nodes = new LinkedHashMap<String, Node>();
+        nodes.put("(the leader)", leader);
+        MECHANISMS.forEach(m -> nodes.put(m, followers.get(m)));
+        return nodes;
+    }
 
     /** A link in front of {@code target} for {@code mechanism}'s connections to it: the bytes it carries are the mechanism's. */
     private Link link(String mechanism, Node target) {
@@ -585,18 +605,6 @@ class Lab05 implements Callable<Integer> {
                 "1", WAIT);
     }
 
-    private String waitForBucardoError(String sync, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            String error = bucardo.status(sync).getOrDefault("Last error", "");
-            if (!error.isBlank()) {
-                return error.length() > 200 ? error.substring(0, 200) + "…" : error;
-            }
-            Wait.sleep(Duration.ofMillis(500));
-        }
-        return null;
-    }
-
     private void dropSlot(Node standby) {
         dropSlot(standby.name());
     }
@@ -604,28 +612,6 @@ class Lab05 implements Callable<Integer> {
     private void dropSlot(String standbyName) {
         String slot = labkit.cluster.NodeRuntime.slotName(standbyName);
         Sql.exec(leader, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
-    }
-
-    private Table nondeterministicRows() {
-        var rows = Table.create("lab05_probe, key 'nondeterministic'", StringColumn.create("node"), StringColumn.create("mechanism"),
-                StringColumn.create("random()"), StringColumn.create("clock_timestamp()"), StringColumn.create("now()"));
-        var nodes = new LinkedHashMap<String, Node>();
-        nodes.put("leader", leader);
-        for (String mechanism : MECHANISMS) {
-            if (followers.containsKey(mechanism)) {
-                nodes.put(mechanism, followers.get(mechanism));
-            }
-        }
-        nodes.forEach((mechanism, node) -> {
-            waitForKey(node, "lab05_probe", "nondeterministic");
-            var row = Sql.query(node, "SELECT random::text, clock::text, now::text FROM lab05_probe WHERE key = 'nondeterministic'");
-            rows.stringColumn(0).append(node.name());
-            rows.stringColumn(1).append(mechanism);
-            for (int i = 0; i < 3; i++) {
-                rows.stringColumn(i + 2).append(row.getString(0, i));
-            }
-        });
-        return rows;
     }
 
     private void recordNondeterministic(Table rows) {
@@ -646,50 +632,6 @@ class Lab05 implements Callable<Integer> {
         }
     }
 
-    record Inserts(String prefix, Histogram latency) {}
-
-    /** {@code users} clients insert 25 rows each into lab05_probe through pgpool at the same time. */
-    private Inserts concurrentInserts(String prefix, String comment) throws Exception {
-        var latencies = new java.util.concurrent.ConcurrentLinkedQueue<Double>();
-        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            var done = new ArrayList<java.util.concurrent.Future<?>>();
-            for (int u = 0; u < users; u++) {
-                int user = u;
-                done.add(pool.submit(() -> {
-                    try (Connection c = pgpool.connect(); var st = c.createStatement()) {
-                        for (int i = 0; i < 25; i++) {
-                            long t0 = System.nanoTime();
-                            st.execute(comment + "INSERT INTO lab05_probe (key) VALUES ('" + prefix + "-" + user + "-" + i + "')");
-                            latencies.add((System.nanoTime() - t0) / 1e6);
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (var f : done) {
-                f.get();
-            }
-        }
-        return new Inserts(prefix, Latency.of(latencies));
-    }
-
-    private long differingSequenceNumbers(String prefix) {
-        String sql = "SELECT key, n FROM lab05_probe WHERE key LIKE '" + prefix + "-%'";
-        var onLeader = new java.util.HashMap<String, String>();
-        var t = Sql.query(leader, sql);
-        for (int r = 0; r < t.rowCount(); r++) {
-            onLeader.put(t.getString(r, 0), t.getString(r, 1));
-        }
-        var onReplica = Sql.query(followers.get("statement"), sql);
-        long differ = 0;
-        for (int r = 0; r < onReplica.rowCount(); r++) {
-            if (!onReplica.getString(r, 1).equals(onLeader.get(onReplica.getString(r, 0)))) {
-                differ++;
-            }
-        }
-        return differ;
-    }
-
     /** The server's version number, without a packager's suffix ("15.18", not "15.18 (Debian 15.18-0+deb12u1)"). */
     private static String version(Node node) {
         return node.version().split(" ")[0];
@@ -699,7 +641,7 @@ class Lab05 implements Callable<Integer> {
         try {
             return java.nio.file.Files.size(p);
         } catch (java.io.IOException e) {
-            return -1;
+            throw new LabException("cannot read the size of " + p + ": " + e.getMessage());
         }
     }
 

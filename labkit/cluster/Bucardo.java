@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -162,20 +161,28 @@ public final class Bucardo implements AutoCloseable {
         start(syncs);
     }
 
-    /** What `bucardo status SYNC` says, as its "name : value" lines ("Current state", "Last error:", ...). */
-    public Map<String, String> status(String sync) {
-        var fields = new LinkedHashMap<String, String>();
-        String key = null;
-        for (String line : run("status", sync).lines().toList()) {
-            int colon = line.indexOf(" : ");
-            if (colon > 0) {
-                key = line.substring(0, colon).strip().replaceAll(":$", "");
-                fields.put(key, line.substring(colon + 3).strip());
-            } else if (key != null && !line.startsWith("=")) {
-                fields.merge(key, line.strip(), (a, b) -> a + " " + b); // "Last error" runs over several lines
+    /**
+     * The first error a worker ("kid") of {@code sync} died of, as its log says, waiting up to
+     * {@code timeout} for one: quicker than asking `bucardo status`, which only shows it once the
+     * controller has noted it.
+     */
+    public Optional<String> firstKidError(String sync, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        do {
+            var error = kidError(logLines("Kid has died", Integer.MAX_VALUE), sync);
+            if (error.isPresent()) {
+                return error;
             }
-        }
-        return fields;
+            Wait.sleep(Duration.ofMillis(100));
+        } while (System.nanoTime() < deadline);
+        return Optional.empty();
+    }
+
+    /** The error of the first "Kid has died" line of {@code sync} among {@code logLines}, up to its CONTEXT or source line. */
+    static Optional<String> kidError(List<String> logLines, String sync) {
+        String marker = "KID (" + sync + ") Kid has died, error is: ";
+        return logLines.stream().filter(l -> l.contains(marker)).findFirst()
+                .map(l -> l.substring(l.indexOf(marker) + marker.length()).split("\\\\n| at /")[0].strip());
     }
 
     /** The command line a student types for {@code args}, e.g. {@code bucardo --bucardorc <rc> status s1}. */

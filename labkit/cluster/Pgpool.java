@@ -175,8 +175,13 @@ public final class Pgpool implements Node, AutoCloseable {
 
     /** The statements pgpool sent to its backends that contain {@code text}, oldest first, from its log. */
     public List<Statement> statementsContaining(String text) {
+        return statements(logTail(Integer.MAX_VALUE), text);
+    }
+
+    /** The "DB node id: N backend pid: P statement: SQL" lines of {@code logLines} whose SQL contains {@code text}. */
+    static List<Statement> statements(List<String> logLines, String text) {
         var found = new ArrayList<Statement>();
-        for (String line : logTail(Integer.MAX_VALUE)) {
+        for (String line : logLines) {
             Matcher m = STATEMENT.matcher(line);
             if (m.find() && m.group(2).contains(text)) {
                 found.add(new Statement(Integer.parseInt(m.group(1)), m.group(2).strip()));

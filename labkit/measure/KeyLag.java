@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import labkit.cluster.Node;
 import labkit.workload.Ledger;
 
@@ -20,6 +21,8 @@ import labkit.workload.Ledger;
  *
  * <p>The resolution is one polling round (the query plus {@code every}): a follower that has
  * the row before the acknowledgement (synchronous, statement-based) still shows up to a round.
+ * A meter (the bytes on the mechanism's links, say) is read each time keys are found, so that
+ * its value when the last key showed up can be told apart from what came after.
  */
 public final class KeyLag implements AutoCloseable {
     private static final String QUERY = "SELECT key FROM pglab_write WHERE key = ANY (?)";
@@ -29,6 +32,8 @@ public final class KeyLag implements AutoCloseable {
     private final Predicate<Ledger.Write> include;
     private final long origin;
     private final long everyNanos;
+    private final Supplier<Map<String, Long>> meter;
+    private Map<String, Long> meterAtLastSeen;
     private final Map<String, Long> pending = new HashMap<>();
     private final List<Double> lagsMs = new ArrayList<>();
     private final List<Double> roundsMs = new ArrayList<>();
@@ -37,35 +42,50 @@ public final class KeyLag implements AutoCloseable {
     private volatile boolean stopping;
     private String lastError;
 
-    /** The outcome: one lag per key found, the keys never found, and how long a polling round took. */
-    public record Result(List<Double> lagsMs, int unseen, List<Double> roundsMs, String lastError) {}
+    /** Writes still in flight when {@link #finish} is called get this long to be acknowledged. */
+    private static final Duration IN_FLIGHT = Duration.ofSeconds(1);
 
-    private KeyLag(Node follower, Ledger ledger, Predicate<Ledger.Write> include, long origin, Duration every) {
+    /**
+     * The outcome: one lag per key found, the keys never found, how long a polling round took, and
+     * the meter as read when the last key was found (null if none was).
+     */
+    public record Result(List<Double> lagsMs, int unseen, List<Double> roundsMs, String lastError,
+                         Map<String, Long> meterAtLastSeen) {}
+
+    private KeyLag(Node follower, Ledger ledger, Predicate<Ledger.Write> include, long origin, Duration every,
+                   Supplier<Map<String, Long>> meter) {
         this.follower = follower;
         this.ledger = ledger;
         this.include = include;
         this.origin = origin;
         this.everyNanos = every.toNanos();
+        this.meter = meter;
         this.poller = Thread.ofVirtual().name("key-lag-" + follower.name()).start(this::poll);
     }
 
     /**
      * Starts polling {@code follower} for the acknowledged writes of {@code ledger} that
-     * {@code include} accepts. {@code origin} is the lab clock's origin (ledger times count from it).
+     * {@code include} accepts, resting {@code every} between rounds. {@code origin} is the lab
+     * clock's origin (ledger times count from it).
      */
-    public static KeyLag start(Node follower, Ledger ledger, Predicate<Ledger.Write> include, long origin, Duration every) {
-        return new KeyLag(follower, ledger, include, origin, every);
+    public static KeyLag start(Node follower, Ledger ledger, Predicate<Ledger.Write> include, long origin, Duration every,
+                               Supplier<Map<String, Long>> meter) {
+        return new KeyLag(follower, ledger, include, origin, every, meter);
     }
 
-    /** Waits until every included write so far was seen, or {@code timeout}; then stops polling. */
+    /**
+     * Once no more writes are to be included: waits a moment for those still in flight, then until
+     * every included write was seen, or {@code timeout}; then stops polling.
+     */
     public Result finish(Duration timeout) {
+        LockSupport.parkNanos(IN_FLIGHT.toNanos());
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline && (!caughtUp())) {
             LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
         }
         close();
         synchronized (this) {
-            return new Result(List.copyOf(lagsMs), pending.size(), List.copyOf(roundsMs), lastError);
+            return new Result(List.copyOf(lagsMs), pending.size(), List.copyOf(roundsMs), lastError, meterAtLastSeen);
         }
     }
 
@@ -129,6 +149,9 @@ public final class KeyLag implements AutoCloseable {
     }
 
     private synchronized void seen(List<String> keys, long roundStarted, long roundEnded) {
+        if (!keys.isEmpty()) {
+            meterAtLastSeen = meter.get();
+        }
         for (String key : keys) {
             Long acked = pending.remove(key);
             if (acked != null) {

@@ -21,7 +21,7 @@ import org.HdrHistogram.Histogram;
  * switch turned) and is measured on its own: the writes that arrived during it, the WAL the
  * leader wrote meanwhile and, for each replication mechanism it measures, the bytes on all the
  * mechanism's links and its follower's lag by key ({@link KeyLag}), both counted until the
- * follower has every write of the phase.
+ * follower shows the last write of the phase.
  */
 public final class Phases implements AutoCloseable {
     private final Node leader;
@@ -105,7 +105,7 @@ public final class Phases implements AutoCloseable {
         for (Mechanism m : mechanisms) {
             bytesAtStart.put(m.name(), bytes(m.links()));
             lags.put(m.name(), KeyLag.start(m.follower(), ledger, w -> w.intendedNanos() >= start && w.intendedNanos() < end[0],
-                    origin, poll));
+                    origin, poll, () -> bytes(m.links())));
         }
         String walFrom = Wal.flushed(leader);
         Wait.sleep(length);
@@ -116,8 +116,10 @@ public final class Phases implements AutoCloseable {
             KeyLag lag = lags.get(m.name());
             measured.put(m.name(), CompletableFuture.supplyAsync(() -> {
                 var result = lag.finish(drainTimeout);
+                // the bytes up to the moment the follower showed the phase's last write: later ones carry the next phase
+                var atEnd = result.meterAtLastSeen() != null ? result.meterAtLastSeen() : bytes(m.links());
                 var delta = new LinkedHashMap<String, Long>();
-                bytes(m.links()).forEach((link, b) -> delta.put(link, b - bytesAtStart.get(m.name()).get(link)));
+                atEnd.forEach((link, b) -> delta.put(link, b - bytesAtStart.get(m.name()).get(link)));
                 return new Drained(result, delta);
             }, drains));
         }

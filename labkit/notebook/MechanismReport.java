@@ -41,7 +41,7 @@ public final class MechanismReport {
         m.put("bytesPer1000Writes", phase.per1000(ledger, drained.bytes()));
         var perLink = m.putObject("linkBytesPer1000Writes");
         drained.linkBytes().forEach((link, bytes) -> perLink.put(link, phase.per1000(ledger, bytes)));
-        wal(m, phase, ledger);
+        wal(m, List.of(phase), ledger);
         m.set("writeLatency", latency(phase.latency(ledger, warmUp), baseline));
         var lag = Latency.of(drained.lag().lagsMs());
         boolean seen = lag.getTotalCount() > 0;
@@ -51,11 +51,18 @@ public final class MechanismReport {
                 .put("pollRoundMsP50", median(drained.lag().roundsMs()));
     }
 
-    /** The leader's WAL per 1,000 writes of {@code phase}: records (what the comparison shows), full-page images, both. */
-    public static void wal(ObjectNode parent, Phases.Phase phase, Ledger ledger) {
-        parent.put("leaderWalBytesPer1000Writes", phase.per1000(ledger, phase.wal().records()));
-        parent.put("leaderWalFullPageImageBytesPer1000Writes", phase.per1000(ledger, phase.wal().fullPageImages()));
-        parent.put("leaderWalTotalBytesPer1000Writes", phase.per1000(ledger, phase.wal().total()));
+    /**
+     * The leader's WAL per 1,000 writes of {@code phases} together: records (what the comparison
+     * shows), full-page images, both; nulls when they had no writes.
+     */
+    public static void wal(ObjectNode parent, List<Phases.Phase> phases, Ledger ledger) {
+        long writes = phases.stream().mapToLong(p -> p.writes(ledger)).sum();
+        long records = phases.stream().mapToLong(p -> p.wal().records()).sum();
+        long images = phases.stream().mapToLong(p -> p.wal().fullPageImages()).sum();
+        long total = phases.stream().mapToLong(p -> p.wal().total()).sum();
+        parent.put("leaderWalBytesPer1000Writes", writes == 0 ? null : records * 1000 / writes);
+        parent.put("leaderWalFullPageImageBytesPer1000Writes", writes == 0 ? null : images * 1000 / writes);
+        parent.put("leaderWalTotalBytesPer1000Writes", writes == 0 ? null : total * 1000 / writes);
     }
 
     /** {count, p50Ms, p90Ms} and, against a baseline, {overheadP50Ms, overheadP90Ms}; nulls when nothing was measured. */
