@@ -466,7 +466,9 @@ class Lab05 implements Callable<Integer> {
                 round, about a millisecond, is the resolution). Writes of a phase that bypasses a follower never
                 reach it: postgres-trigger misses those made with the triggers off, postgres-statement those that
                 did not go through pgpool.""".formatted(rate, users, phase.toSeconds()));
-        Bucardo.setTriggers(leader, false);
+        var off = Bucardo.setTriggers(leader, false);
+        lab.command(leader.psqlCommand() + " -c \"" + off.get(0) + "\"   # and so on for each of Bucardo's " + off.size()
+                + " triggers (ENABLE to switch them back on)");
         Wal.inspect(leader);
         var streaming = new ArrayList<>(links.get("physical").values());
         streaming.addAll(links.get("logical").values());

@@ -72,10 +72,6 @@ public final class Pgpool implements Node, AutoCloseable {
     @Override public int port() { return port; }
     @Override public String runtime() { return "local"; }
 
-    public List<NodeRuntime.Endpoint> backends() {
-        return backends;
-    }
-
     public Path log() {
         return dir.resolve("pgpool.log");
     }
