@@ -50,7 +50,8 @@ import tech.tablesaw.api.Table;
                 "triggers (Bucardo) and statements (pgpool-II). Shows what breaks each one",
                 "(other majors, DDL, sequences, random()), then runs one workload through",
                 "all four and measures bytes, WAL, latency and lag per mechanism.",
-                "Local runtime: needs bucardo, pgpool2 and postgresql-plperl-<major>.",
+                "Local runtime only (no Docker variant yet); needs bucardo, pgpool2 and",
+                "postgresql-plperl-<major> beside PostgreSQL.",
                 "Results: out/lab05/summary.json, mechanisms.png, per-second.csv, writes.csv."})
 class Lab05 implements Callable<Integer> {
     private static final List<String> MECHANISMS = List.of("physical", "logical", "trigger", "statement");
