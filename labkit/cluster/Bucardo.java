@@ -26,11 +26,13 @@ public final class Bucardo implements AutoCloseable {
 
     private final Path dir;
     private final Path rc;
+    private final Path logDir;
     private boolean running;
 
-    private Bucardo(Path dir) {
+    private Bucardo(Path dir, Path logDir) {
         this.dir = dir;
         this.rc = dir.resolve("bucardorc");
+        this.logDir = logDir;
     }
 
     /**
@@ -60,7 +62,7 @@ public final class Bucardo implements AutoCloseable {
     public static Bucardo install(Cluster cluster, Node control) {
         var env = Env.get();
         Path dir = cluster.folder("bucardo");
-        var bucardo = cluster.own(new Bucardo(dir));
+        var bucardo = cluster.own(new Bucardo(dir, cluster.logDir()));
         try {
             Files.writeString(bucardo.rc, String.join("\n", "dbhost=" + control.host(), "dbport=" + control.port(),
                     "dbname=bucardo", "dbuser=bucardo", "piddir=" + dir, ""));
@@ -178,11 +180,15 @@ public final class Bucardo implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** The error of the first "Kid has died" line of {@code sync} among {@code logLines}, up to its CONTEXT or source line. */
+    /**
+     * The error of the first "Kid has died" line of {@code sync} among {@code logLines}, up to its
+     * CONTEXT or source line; a kid its controller stopped ("CTL request", at a stop) did not fail.
+     */
     static Optional<String> kidError(List<String> logLines, String sync) {
         String marker = "KID (" + sync + ") Kid has died, error is: ";
-        return logLines.stream().filter(l -> l.contains(marker)).findFirst()
-                .map(l -> l.substring(l.indexOf(marker) + marker.length()).split("\\\\n| at /")[0].strip());
+        return logLines.stream().filter(l -> l.contains(marker))
+                .map(l -> l.substring(l.indexOf(marker) + marker.length()).split("\\\\n| at /")[0].strip())
+                .filter(error -> !error.startsWith("CTL request")).findFirst();
     }
 
     /** The command line a student types for {@code args}, e.g. {@code bucardo --bucardorc <rc> status s1}. */
@@ -222,9 +228,11 @@ public final class Bucardo implements AutoCloseable {
         livePids().forEach(ProcessHandle::destroyForcibly);
     }
 
+    /** Stops Bucardo and keeps its log with the nodes' (out/&lt;lab&gt;/logs/bucardo.log). */
     @Override
     public void close() {
         stop();
+        ServerLog.keep(log(), logDir, "bucardo.log");
     }
 
     /** How to stop it by hand (printed after --keep). */

@@ -103,6 +103,11 @@ public final class Cluster implements AutoCloseable {
         return resource;
     }
 
+    /** Where the logs of the nodes (and of the tools beside them) are kept after teardown. */
+    Path logDir() {
+        return options.logDir();
+    }
+
     /** A folder of the cluster's work dir that the server user may write (tools' files, dumps). */
     Path folder(String name) {
         return runtime.folder(name);

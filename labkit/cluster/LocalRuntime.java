@@ -227,14 +227,7 @@ final class LocalRuntime implements NodeRuntime {
     }
 
     private void copyLog(LocalNode node) {
-        try {
-            if (Files.exists(node.logFile())) {
-                Files.createDirectories(logDir);
-                Files.copy(node.logFile(), logDir.resolve(node.name() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            System.err.println("could not keep the log of " + node.name() + ": " + e.getMessage());
-        }
+        ServerLog.keep(node.logFile(), logDir, node.name() + ".log");
     }
 
     private static double seconds(long startedNanos) {

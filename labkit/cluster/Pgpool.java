@@ -32,17 +32,19 @@ public final class Pgpool implements Node, AutoCloseable {
     private final Path dir;
     private final List<NodeRuntime.Endpoint> backends;
     private final int clients;
+    private final Path logDir;
     private Process process;
 
     /** One statement as pgpool sent it to backend {@code node} (0 is the main node). */
     public record Statement(int node, String sql) {}
 
-    private Pgpool(String name, int port, Path dir, List<NodeRuntime.Endpoint> backends, int clients) {
+    private Pgpool(String name, int port, Path dir, List<NodeRuntime.Endpoint> backends, int clients, Path logDir) {
         this.name = name;
         this.port = port;
         this.dir = dir;
         this.backends = List.copyOf(backends);
         this.clients = clients;
+        this.logDir = logDir;
     }
 
     /** The program, or empty when pgpool-II is not installed (Debian: /usr/sbin/pgpool, off a user's PATH). */
@@ -56,7 +58,8 @@ public final class Pgpool implements Node, AutoCloseable {
      * once a client can connect through it; the cluster stops it at teardown.
      */
     public static Pgpool start(Cluster cluster, String name, List<NodeRuntime.Endpoint> backends, int clients) {
-        var pgpool = cluster.own(new Pgpool(name, cluster.nextPort(), cluster.folder(name), backends, clients));
+        var pgpool = cluster.own(new Pgpool(name, cluster.nextPort(), cluster.folder(name), backends, clients,
+                cluster.logDir()));
         pgpool.configure();
         try {
             pgpool.start();
@@ -120,9 +123,11 @@ public final class Pgpool implements Node, AutoCloseable {
         }
     }
 
+    /** Stops pgpool and keeps its log with the nodes' (out/&lt;lab&gt;/logs/NAME.log). */
     @Override
     public void close() {
         stop();
+        ServerLog.keep(log(), logDir, name + ".log");
     }
 
     /** Its name and how to stop it by hand (printed after --keep). */

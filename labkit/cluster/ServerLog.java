@@ -78,4 +78,16 @@ public final class ServerLog {
             return List.of();
         }
     }
+
+    /** Copies a log into {@code logDir} under {@code name} before its folder goes; says so when it cannot. */
+    static void keep(java.nio.file.Path log, java.nio.file.Path logDir, String name) {
+        try {
+            if (java.nio.file.Files.exists(log)) {
+                java.nio.file.Files.createDirectories(logDir);
+                java.nio.file.Files.copy(log, logDir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (java.io.IOException e) {
+            System.err.println("could not keep " + log + ": " + e.getMessage());
+        }
+    }
 }

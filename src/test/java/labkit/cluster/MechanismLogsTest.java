@@ -13,6 +13,7 @@ class MechanismLogsTest {
     @Test
     void bucardoKidErrorIsTheFirstDeathOfThatSyncUpToItsContext() {
         var log = List.of(
+                "(4670) [Tue Dec  1 08:51:54 2026] KID (s1) Kid has died, error is: CTL request Line: 4997 ",
                 "(22336) [Tue Dec  1 08:58:43 2026] CTL New controller for sync \"s1\". Relgroup is \"rg1\", dbs is \"s1\". PID=22336",
                 "(22340) [Tue Dec  1 09:03:25 2026] KID (s1) Warning! Aborting due to exception for public.pglab_write:? Error was "
                         + "DBD::Pg::db pg_putcopyend failed: ERROR:  extra data after last expected column",
