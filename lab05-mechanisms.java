@@ -199,7 +199,7 @@ class Lab05 implements Callable<Integer> {
                 of the leader (standby.signal, primary_conninfo) and watch its WAL receiver: the rows are the same,
                 but the cluster is another one, with its own system identifier.""");
         fromDump.stop();
-        cluster.nodeRuntime().rejoinAsStandby(fromDump, leader, cluster.nodeRuntime().endpointSeenFromNodes(leader), false);
+        cluster.nodeRuntime().followAsIs(fromDump, leader, cluster.nodeRuntime().endpointSeenFromNodes(leader));
         var refusal = ServerLog.waitFor(fromDump, "database system identifier differs", Duration.ofSeconds(20));
         refusal.forEach(lab::result);
         lab.show(leader, "SELECT system_identifier FROM pg_control_system()");

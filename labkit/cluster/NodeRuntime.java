@@ -35,10 +35,22 @@ public interface NodeRuntime extends AutoCloseable {
     String bindAddressForNodes();
 
     /**
-     * Makes a stopped node a standby streaming from {@code upstream}: pg_rewind against
-     * {@code source} when {@code rewind}, then standby.signal and primary_conninfo.
+     * Makes a stopped (or crashed) old primary a standby of {@code source}, the promoted node,
+     * streaming from {@code upstream}: its slot on {@code source} first (reserving WAL), a
+     * CHECKPOINT there, pg_rewind against it, then standby.signal and primary_conninfo, and the
+     * node starts. Binaries without pg_rewind rebuild it from a fresh base backup instead.
+     * Returns what the rewind (or the rebuild) reported.
      */
-    void rejoinAsStandby(Node node, Node source, Endpoint upstream, boolean rewind);
+    Rewind rejoinAsStandby(Node node, Node source, Endpoint upstream);
+
+    /**
+     * Makes a stopped node a standby of {@code primary} as it is, copying nothing: its slot on the
+     * primary, standby.signal and primary_conninfo (to {@code upstream}), then it starts. A node that
+     * is no copy of the primary is refused by the primary's WAL sender, which is what a lab shows.
+     */
+    default void followAsIs(Node node, Node primary, Endpoint upstream) {
+        throw new LabException("the " + kind() + " runtime cannot turn a node into a standby as it is yet: use --runtime local");
+    }
 
     /** A runtime for nodes of another PostgreSQL major, beside this one. */
     default NodeRuntime ofMajor(String major, Narrator narrator) {

@@ -35,6 +35,7 @@ class Lab05LocalTest {
         assertEquals(0, run.exitCode(), run.transcript());
         assertTrue(run.seconds() < 300, "lab05 took " + run.seconds() + " s");
         assertModule5(run.summary(), out);
+        LabReportsTest.assertReportHasTheStepsCommandsTablesAndEveryPlotItLinks(run, out);
         assertNothingLeft(port);
     }
 
