@@ -16,7 +16,7 @@ import labkit.cluster.Bucardo;
 import labkit.cluster.Cluster;
 import labkit.cluster.LabException;
 import labkit.cluster.Link;
-import labkit.cluster.LogicalReplication;
+import labkit.cluster.Logical;
 import labkit.cluster.Node;
 import labkit.cluster.NodeRuntime.Endpoint;
 import labkit.cluster.Pgpool;
@@ -250,11 +250,10 @@ class Lab05 implements Callable<Integer> {
                 its WAL into row changes (pgoutput) and the subscriber applies them as SQL. The dump was the initial
                 copy (copy_data = false); nothing was written since, so nothing is missing.""");
         var subscriber = followers.get("logical");
-        lab.command(leader.psqlCommand() + " -c \"" + LogicalReplication.createPublication(leader, "lab05_pub",
-                "FOR TABLES IN SCHEMA public") + "\"");
+        lab.command(leader.psqlCommand() + " -c \"" + Logical.publishSchema(leader, "lab05_pub", "public") + "\"");
         var link = link("logical", leader);
-        String sql = LogicalReplication.createSubscription(subscriber, "lab05_sub", new Endpoint("127.0.0.1", link.port()),
-                "lab05_pub", false, WAIT);
+        String sql = Logical.subscribe(subscriber, "lab05_sub", new Endpoint("127.0.0.1", link.port()), "lab05_pub",
+                "copy_data = false");
         lab.command(subscriber.psqlCommand() + " -c \"" + sql + "\"");
         lab.show(subscriber, "SELECT subname, worker_type, received_lsn, latest_end_lsn FROM pg_stat_subscription");
         mechanisms.withObject("logical").putObject("crossVersion").put("from", version(leader))
@@ -263,12 +262,12 @@ class Lab05 implements Callable<Integer> {
         lab.say("""
                 The change stream, as rows: a second slot on the leader decodes the same WAL with test_decoding.
                 Three new rentals (rental, payment and the client's key, in one transaction each):""");
-        LogicalReplication.createPeekSlot(leader, "lab05_peek");
+        Logical.createPeekSlot(leader, "lab05_peek");
         List<String> keys = List.of("stream-1", "stream-2", "stream-3");
         keys.forEach(this::writeRental);
-        lab.command(leader.psqlCommand() + " -c \"" + LogicalReplication.peekQuery("lab05_peek", 20) + "\"");
-        lab.table(shortened(LogicalReplication.peek(leader, "lab05_peek", 20)));
-        LogicalReplication.dropSlot(leader, "lab05_peek");
+        lab.command(leader.psqlCommand() + " -c \"" + Logical.peekQuery("lab05_peek", 20) + "\"");
+        lab.table(shortened(Logical.peek(leader, "lab05_peek", 20)));
+        Logical.dropSlot(leader, "lab05_peek");
         waitForKey(subscriber, "pglab_write", keys.get(2));
 
         lab.say("""
@@ -279,7 +278,7 @@ class Lab05 implements Callable<Integer> {
         lab.say("""
                 DDL: a new column on the leader. The physical standby replays it like any other change; the
                 subscriber's apply worker stops at the first row that has it.""");
-        long errorsBefore = LogicalReplication.applyErrors(subscriber, "lab05_sub");
+        long errorsBefore = Logical.applyErrors(subscriber, "lab05_sub");
         addColumn(leader, "note");
         Sql.exec(leader, "INSERT INTO pglab_write (key, note) VALUES ('ddl-logical', 'after the DDL')");
         mechanisms.withObject("physical").put("ddlReplicated", Wait.seen(followers.get("physical"), columnQuery("note"), "1",
@@ -294,7 +293,7 @@ class Lab05 implements Callable<Integer> {
         lab.say("The fix: the same DDL on every logical copy (the trigger follower too, before Bucardo syncs to it).");
         addColumn(subscriber, "note");
         addColumn(followers.get("trigger"), "note");
-        LogicalReplication.waitForApplyWorker(subscriber, "lab05_sub", WAIT);
+        Logical.waitForApplyWorker(subscriber, "lab05_sub");
         waitForKey(subscriber, "pglab_write", "ddl-logical");
         lab.result("The apply worker runs again and the row arrived.");
     }
@@ -355,7 +354,7 @@ class Lab05 implements Callable<Integer> {
         bucardo.restart(List.of("lab05"));
         bucardo.kick("lab05");
         waitForKey(target, "pglab_write", "ddl-trigger");
-        LogicalReplication.waitForApplyWorker(followers.get("logical"), "lab05_sub", WAIT);
+        Logical.waitForApplyWorker(followers.get("logical"), "lab05_sub");
         lab.result("The row arrived on postgres-trigger; the logical follower applies again.");
     }
 
