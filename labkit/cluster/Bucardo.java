@@ -21,6 +21,12 @@ import java.util.Optional;
  * So every command runs in this Bucardo's own folder, with HOME there and without PGPASSWORD.
  */
 public final class Bucardo implements AutoCloseable {
+    /** Bucardo's triggers on a source's tables, and whether each fires per row or per statement. */
+    public static final String SHOW_TRIGGERS = "SELECT tgrelid::regclass AS table_name, tgname, CASE WHEN tgtype & 1 = 1 "
+            + "THEN 'row' ELSE 'statement' END AS fires_per FROM pg_trigger WHERE tgname LIKE 'bucardo%' ORDER BY 1, 2";
+    /** The delta tables in which Bucardo's row triggers record the changed keys. */
+    public static final String SHOW_DELTA_TABLES = "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            + "WHERE nspname = 'bucardo' AND relname LIKE 'delta_%' ORDER BY 1";
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -85,14 +91,14 @@ public final class Bucardo implements AutoCloseable {
      * The password goes into Bucardo's own database: its PL/Perl functions connect from inside
      * the server, whose processes do not read this Bucardo's .pgpass.
      */
-    public String addDatabase(String name, String host, int port, String database) {
+    private String addDatabase(String name, String host, int port, String database) {
         var env = Env.get();
         return run("add", "db", name, "dbname=" + database, "host=" + host, "port=" + port, "user=" + env.superuser(),
                 "pass=" + env.superuserPassword());
     }
 
     /** {@code bucardo add table}: tables of database {@code db} into relgroup {@code relgroup}. */
-    public String addTables(String relgroup, String db, List<String> tables) {
+    private String addTables(String relgroup, String db, List<String> tables) {
         var args = new ArrayList<>(List.of("add", "table"));
         args.addAll(tables);
         args.addAll(List.of("db=" + db, "relgroup=" + relgroup));
@@ -100,7 +106,7 @@ public final class Bucardo implements AutoCloseable {
     }
 
     /** {@code bucardo add sequence}: Bucardo copies a sequence's value whenever its sync runs. */
-    public String addSequences(String relgroup, String db, List<String> sequences) {
+    private String addSequences(String relgroup, String db, List<String> sequences) {
         var args = new ArrayList<>(List.of("add", "sequence"));
         args.addAll(sequences);
         args.addAll(List.of("db=" + db, "relgroup=" + relgroup));
@@ -112,9 +118,42 @@ public final class Bucardo implements AutoCloseable {
      * triggers on the source's tables. {@code copyFirst} (onetimecopy=1): the first run copies
      * the whole tables to the target, Bucardo's initial sync.
      */
-    public String addSync(String sync, String relgroup, String source, String target, boolean copyFirst) {
+    private String addSync(String sync, String relgroup, String source, String target, boolean copyFirst) {
         return run("add", "sync", sync, "relgroup=" + relgroup, "dbs=" + source + ":source," + target + ":target",
                 "onetimecopy=" + (copyFirst ? 1 : 0));
+    }
+
+    /**
+     * A one-way sync {@code sync} from the lab database at {@code source} to the one at
+     * {@code target} (databases "leader" and "follower" to Bucardo): {@code tables} and
+     * {@code sequences} into relgroup {@code sync}, the sync with its one-time copy, then
+     * {@code bucardo start}. Returns the commands a student would type, in order.
+     */
+    public List<String> syncOneWay(String sync, NodeRuntime.Endpoint source, NodeRuntime.Endpoint target, List<String> tables,
+                                   List<String> sequences) {
+        String database = Env.get().database();
+        addDatabase("leader", source.host(), source.port(), database);
+        addDatabase("follower", target.host(), target.port(), database);
+        addTables(sync, "leader", tables);
+        addSequences(sync, "leader", sequences);
+        addSync(sync, sync, "leader", "follower", true);
+        start(List.of(sync));
+        return List.of(command("add", "db", "leader", "dbname=" + database, "host=" + source.host(), "port=" + source.port(), "…"),
+                command("add", "db", "follower", "dbname=" + database, "host=" + target.host(), "port=" + target.port(), "…"),
+                command("add", "table", "public.rental", "…", "db=leader", "relgroup=" + sync),
+                command("add", "sync", sync, "relgroup=" + sync, "dbs=leader:source,follower:target", "onetimecopy=1"),
+                command("start"));
+    }
+
+    /**
+     * After a DDL: {@code bucardo validate SYNC}, a restart (the daemons read the validated sync
+     * again) and {@code bucardo kick SYNC 30}. Returns the command line a student types.
+     */
+    public String resync(String sync) {
+        validate(sync);
+        restart(List.of(sync));
+        kick(sync);
+        return command("validate", sync) + " && " + command("restart") + " && " + command("kick", sync, "30");
     }
 
     /**
@@ -131,7 +170,7 @@ public final class Bucardo implements AutoCloseable {
     }
 
     /** {@code bucardo start}; returns once every sync has its worker ("kid") running. */
-    public void start(List<String> syncs) {
+    private void start(List<String> syncs) {
         run("start", "--log-destination", dir.toString());
         running = true;
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
@@ -148,17 +187,17 @@ public final class Bucardo implements AutoCloseable {
     }
 
     /** {@code bucardo validate SYNC}: compares the tables on both sides again (after a DDL). */
-    public String validate(String sync) {
+    private String validate(String sync) {
         return run("validate", sync);
     }
 
     /** {@code bucardo kick SYNC 30}: runs the sync now and waits (up to 30 s) until it is done. */
-    public String kick(String sync) {
+    private String kick(String sync) {
         return run("kick", sync, "30");
     }
 
     /** {@code bucardo restart}: the daemons read the validated syncs again. */
-    public void restart(List<String> syncs) {
+    private void restart(List<String> syncs) {
         stop();
         start(syncs);
     }

@@ -121,15 +121,36 @@ public final class Cluster implements AutoCloseable {
     }
 
     /** {@code pg_dump -Fc} of the lab database on {@code source}, with the cluster's own client programs. */
-    public Path dump(Node source) {
+    public PgDump.Dump dump(Node source) {
         Path file = folder("dumps").resolve(source.name() + "-" + System.currentTimeMillis() + ".dump");
-        PgDump.dump(clientTools(), source, file);
-        return file;
+        long started = System.nanoTime();
+        long bytes = PgDump.dump(clientTools(), source, file);
+        return new PgDump.Dump(file, bytes, (System.nanoTime() - started) / 1e9);
     }
 
-    /** {@code pg_restore} of {@code dump} into {@code target}'s empty lab database, leaving out what {@code skip} matches. */
-    public void restore(Path dump, Node target, Predicate<String> skip) {
-        PgDump.restore(clientTools(), dump, target, skip);
+    /**
+     * {@code pg_restore} of {@code dump} into {@code target}'s empty lab database, leaving out what
+     * {@code skip} matches; returns the seconds it took.
+     */
+    public double restore(PgDump.Dump dump, Node target, Predicate<String> skip) {
+        long started = System.nanoTime();
+        PgDump.restore(clientTools(), dump.file(), target, skip);
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    /**
+     * Tries {@code node} as a standby of {@code primary} as it is, copying nothing
+     * ({@link NodeRuntime#followAsIs}), and returns the lines of its log that say {@code refusal}
+     * (waiting up to 20 s for them; empty when none came). The node is stopped and its slot on the
+     * primary dropped afterwards: a refused standby is of no further use.
+     */
+    public List<String> followAsIs(Node node, Node primary, String refusal) {
+        node.stop();
+        runtime.followAsIs(node, primary, runtime.endpointSeenFromNodes(primary));
+        var lines = ServerLog.waitFor(node, refusal, java.time.Duration.ofSeconds(20));
+        node.stop();
+        NodeRuntime.dropSlot(primary, node.name());
+        return lines;
     }
 
     /** Takes a base backup of {@code primary} and starts it as a standby streaming from it. */

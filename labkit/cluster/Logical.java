@@ -166,6 +166,11 @@ public final class Logical {
                 + ", 'include-timestamp', 'on')";
     }
 
+    /** {@link #peekQuery} with each change cut to its first {@code width} characters (which table, what, which key). */
+    public static String peekQuery(String slot, int max, int width) {
+        return peekQuery(slot, max).replace("data FROM", "left(data, " + width + ") AS data FROM");
+    }
+
     public static void dropSlot(Node publisher, String slot) {
         Sql.exec(publisher, "SELECT pg_drop_replication_slot('" + slot + "')");
     }

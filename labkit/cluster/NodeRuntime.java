@@ -86,6 +86,12 @@ public interface NodeRuntime extends AutoCloseable {
                 + " WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = '" + slot + "')");
     }
 
+    /** Drops {@code standbyName}'s physical slot on {@code primary}, if it exists. */
+    static void dropSlot(Node primary, String standbyName) {
+        Sql.exec(primary, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
+                + slotName(standbyName) + "'");
+    }
+
     record Endpoint(String host, int port) {
         @Override
         public String toString() {

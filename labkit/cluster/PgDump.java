@@ -20,6 +20,9 @@ public final class PgDump {
 
     private PgDump() {}
 
+    /** A dump taken: its file, its size and how long pg_dump took. */
+    public record Dump(Path file, long bytes, double seconds) {}
+
     /** {@code pg_dump -Fc} of the lab database on {@code source} into {@code file}; returns the file's size. */
     public static long dump(PgInstall tools, Node source, Path file) {
         Processes.run(OsUser.asServerUser(dumpCommand(tools, source, file)), password(), TIMEOUT);

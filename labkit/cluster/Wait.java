@@ -51,6 +51,12 @@ public final class Wait {
         return false;
     }
 
+    /** Until {@code table} on {@code node} has the row whose {@code key} column is {@code key}. */
+    public static void forRow(Node node, String table, String key, Duration timeout) {
+        until(node.name() + " has the row " + key + " in " + table, node,
+                "SELECT count(*) FROM " + table + " WHERE key = '" + key.replace("'", "''") + "'", "1", timeout);
+    }
+
     public static void sleep(Duration d) {
         try {
             Thread.sleep(d);

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.SequencedMap;
 import labkit.measure.Latency;
 import labkit.measure.Phases;
@@ -78,6 +80,57 @@ public final class MechanismReport {
             node.put("overheadP90Ms", both ? Latency.round(Latency.percentileMs(h, 90) - Latency.percentileMs(baseline, 90)) : null);
         }
         return node;
+    }
+
+    /**
+     * Whether non-deterministic functions came out the same on each follower as on the leader:
+     * {@code rows} is {@link labkit.measure.Compare#onEach} of (random, clock_timestamp, now), the
+     * leader first, each other row labelled with the mechanism that feeds its node.
+     */
+    public static void nondeterministic(ObjectNode mechanisms, Table rows) {
+        List<String> columns = List.of("random", "clock_timestamp", "now");
+        for (int r = 1; r < rows.rowCount(); r++) {
+            int row = r;
+            var m = mechanisms.withObject(rows.getString(r, 1));
+            m.put("nondeterministicSafe", columns.stream().allMatch(c -> rows.getString(row, c).equals(rows.getString(0, c))));
+            var values = m.putObject("nondeterministic");
+            for (var side : List.of(Map.entry("leader", 0), Map.entry("follower", r))) {
+                values.putObject(side.getKey()).put("random", rows.getString(side.getValue(), "random"))
+                        .put("clockTimestamp", rows.getString(side.getValue(), "clock_timestamp"))
+                        .put("now", rows.getString(side.getValue(), "now"));
+            }
+        }
+    }
+
+    /**
+     * Whether each follower's copy of a sequence kept up with the leader's: {@code rows} is
+     * {@link labkit.measure.Compare#onEach} of its last_value, the leader first. A standby shows the
+     * value the leader logged ahead (up to 32 more): never behind is what counts.
+     */
+    public static void sequences(ObjectNode mechanisms, Table rows) {
+        long leader = Long.parseLong(rows.getString(0, 2));
+        for (int r = 1; r < rows.rowCount(); r++) {
+            long value = Long.parseLong(rows.getString(r, 2));
+            var m = mechanisms.withObject(rows.getString(r, 1));
+            m.put("sequencesReplicated", value >= leader);
+            m.putObject("sequence").put("leader", leader).put("follower", value);
+        }
+    }
+
+    /** The outcome in this run's own numbers, one paragraph. */
+    public static String headline(ObjectNode mechanisms) {
+        var m = mechanisms;
+        double walRatio = m.at("/trigger/leaderWalBytesPer1000Writes").asDouble()
+                / m.at("/physical/leaderWalBytesPer1000Writes").asDouble();
+        return String.format(Locale.ROOT, """
+                Measured here: with Bucardo's triggers the leader wrote %.1f times the WAL records per write, and the
+                trigger follower showed a write %.0f ms after its commit (p50); the physical standby %.1f ms, the
+                logical subscriber %.1f ms. Through pgpool a write took %+.1f ms more at p50 than on the leader alone,
+                and its two nodes computed %s.""", walRatio,
+                m.at("/trigger/lagMs/p50").asDouble(), m.at("/physical/lagMs/p50").asDouble(),
+                m.at("/logical/lagMs/p50").asDouble(), m.at("/statement/writeLatency/overheadP50Ms").asDouble(),
+                m.at("/statement/nondeterministicSafe").asBoolean() ? "the same random() value, this once"
+                        : "different random() values");
     }
 
     /** The comparison, one row per mechanism, from the sections of {@code mechanisms}. */

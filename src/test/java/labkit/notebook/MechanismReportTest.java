@@ -1,7 +1,9 @@
 package labkit.notebook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The comparison table and chart read the mechanisms' summary sections; what was not measured says so. */
@@ -46,5 +50,32 @@ class MechanismReportTest {
         assertNotNull(image);
         assertEquals(Charts.WIDTH, image.getWidth());
         assertEquals(Charts.HEIGHT, image.getHeight());
+    }
+
+    @Test
+    void aFollowerIsSafeFromNonDeterministicFunctionsOnlyWhenEveryValueEqualsTheLeaders() {
+        var rows = Table.create("probe", StringColumn.create("node", "postgres-primary", "postgres-standby", "postgres-statement"),
+                StringColumn.create("feeds it", "(the leader)", "physical", "statement"),
+                StringColumn.create("random", "0.25", "0.25", "0.75"),
+                StringColumn.create("clock_timestamp", "12:00:00.001", "12:00:00.001", "12:00:00.002"),
+                StringColumn.create("now", "12:00", "12:00", "12:00"));
+        var mechanisms = new ObjectMapper().createObjectNode();
+        MechanismReport.nondeterministic(mechanisms, rows);
+        assertTrue(mechanisms.at("/physical/nondeterministicSafe").asBoolean());
+        assertFalse(mechanisms.at("/statement/nondeterministicSafe").asBoolean());
+        assertEquals("0.75", mechanisms.at("/statement/nondeterministic/follower/random").asText());
+        assertEquals("0.25", mechanisms.at("/statement/nondeterministic/leader/random").asText());
+    }
+
+    @Test
+    void aSequenceIsReplicatedWhenTheFollowersValueIsNotBehindTheLeaders() {
+        var rows = Table.create("lab05_seq", StringColumn.create("node", "postgres-primary", "postgres-standby", "postgres-logical"),
+                StringColumn.create("feeds it", "(the leader)", "physical", "logical"),
+                StringColumn.create("last_value", "200", "232", "1"));
+        var mechanisms = new ObjectMapper().createObjectNode();
+        MechanismReport.sequences(mechanisms, rows);
+        assertTrue(mechanisms.at("/physical/sequencesReplicated").asBoolean());
+        assertFalse(mechanisms.at("/logical/sequencesReplicated").asBoolean());
+        assertEquals(1, mechanisms.at("/logical/sequence/follower").asLong());
     }
 }
