@@ -3,8 +3,11 @@ package labkit.cluster;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 
 /**
  * The lab's cluster: picks the runtime, creates nodes on stable printed ports, and owns them.
@@ -19,6 +22,8 @@ public final class Cluster implements AutoCloseable {
     // added to by the lab's thread, read by a Ctrl+C teardown at any moment: copy-on-write
     private final List<Node> nodes = new CopyOnWriteArrayList<>();
     private final List<Link> links = new CopyOnWriteArrayList<>();
+    private final Map<String, NodeRuntime> otherMajors = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<AutoCloseable> owned = new CopyOnWriteArrayList<>();
     private final Thread shutdownHook = new Thread(this::interruptedTeardown, "pglab-teardown");
     private int nextPort;
     private boolean closed;
@@ -57,6 +62,95 @@ public final class Cluster implements AutoCloseable {
         Node node = runtime.createPrimary(name, nextPort++);
         nodes.add(node);
         return node;
+    }
+
+    /**
+     * A primary of another PostgreSQL major than the cluster's (a logical copy on a newer server,
+     * a refused physical standby), on the cluster's ports and torn down with it.
+     */
+    public Node primary(String name, String major) {
+        NodeRuntime other = otherMajors.computeIfAbsent(major, m -> runtime.ofMajor(m, narrator));
+        narrator.event("Starting primary \"" + name + "\" (PostgreSQL " + major + ") on port " + nextPort);
+        Node node = other.createPrimary(name, nextPort++);
+        nodes.add(node);
+        return node;
+    }
+
+    /**
+     * A standby of {@code primary} made like any other (a copy of its files, then streaming) but
+     * run by the server of another major. PostgreSQL refuses files of another major: expect a
+     * LabException with its FATAL and DETAIL lines.
+     */
+    public NodeRuntime.BaseBackup baseBackup(Node primary, String name, String major) {
+        NodeRuntime other = otherMajors.computeIfAbsent(major, m -> runtime.ofMajor(m, narrator));
+        narrator.event("Copying \"" + primary.name() + "\" into \"" + name + "\", a standby run by PostgreSQL " + major);
+        var backup = other.createStandby(name, nextPort++, primary, runtime.endpointSeenFromNodes(primary), bytes -> {});
+        nodes.add(backup.standby());
+        return backup;
+    }
+
+    /** The next port of the cluster's range, for a process beside the nodes (a proxy such as pgpool). */
+    public int nextPort() {
+        return nextPort++;
+    }
+
+    /** Something the lab started beside the nodes (Bucardo, pgpool): closed at teardown, before the nodes. */
+    public <T extends AutoCloseable> T own(T resource) {
+        owned.add(resource);
+        return resource;
+    }
+
+    /** Where the logs of the nodes (and of the tools beside them) are kept after teardown. */
+    Path logDir() {
+        return options.logDir();
+    }
+
+    /** A folder of the cluster's work dir that the server user may write (tools' files, dumps). */
+    Path folder(String name) {
+        return runtime.folder(name);
+    }
+
+    /** The PostgreSQL major of the cluster's own nodes. */
+    public int major() {
+        return clientTools().major();
+    }
+
+    /** The client programs of the cluster's own major (pg_dump and pg_restore match its servers). */
+    PgInstall clientTools() {
+        return runtime.clientTools();
+    }
+
+    /** {@code pg_dump -Fc} of the lab database on {@code source}, with the cluster's own client programs. */
+    public PgDump.Dump dump(Node source) {
+        Path file = folder("dumps").resolve(source.name() + "-" + System.currentTimeMillis() + ".dump");
+        long started = System.nanoTime();
+        long bytes = PgDump.dump(clientTools(), source, file);
+        return new PgDump.Dump(file, bytes, (System.nanoTime() - started) / 1e9);
+    }
+
+    /**
+     * {@code pg_restore} of {@code dump} into {@code target}'s empty lab database, leaving out what
+     * {@code skip} matches; returns the seconds it took.
+     */
+    public double restore(PgDump.Dump dump, Node target, Predicate<String> skip) {
+        long started = System.nanoTime();
+        PgDump.restore(clientTools(), dump.file(), target, skip);
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    /**
+     * Tries {@code node} as a standby of {@code primary} as it is, copying nothing
+     * ({@link NodeRuntime#followAsIs}), and returns the lines of its log that say {@code refusal}
+     * (waiting up to 20 s for them; empty when none came). The node is stopped and its slot on the
+     * primary dropped afterwards: a refused standby is of no further use.
+     */
+    public List<String> followAsIs(Node node, Node primary, String refusal) {
+        node.stop();
+        runtime.followAsIs(node, primary, runtime.endpointSeenFromNodes(primary));
+        var lines = ServerLog.waitFor(node, refusal, java.time.Duration.ofSeconds(20));
+        node.stop();
+        NodeRuntime.dropSlot(primary, node.name());
+        return lines;
     }
 
     /** Takes a base backup of {@code primary} and starts it as a standby streaming from it. */
@@ -199,7 +293,15 @@ public final class Cluster implements AutoCloseable {
                 return true;
             }
             narrator.event("Tearing down the cluster (" + runtime.kind() + ")");
+            for (AutoCloseable resource : owned.reversed()) {
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    System.err.println("could not stop " + resource + ": " + e.getMessage());
+                }
+            }
             links.forEach(Link::close);
+            otherMajors.values().forEach(NodeRuntime::close);
             runtime.close();
             return true;
         } finally {
@@ -210,16 +312,25 @@ public final class Cluster implements AutoCloseable {
     }
 
     private void keepRunning() {
-        if (runtime instanceof LocalRuntime local) {
-            local.keep();
-        } else if (runtime instanceof DockerRuntime docker) {
-            docker.keep();
+        for (NodeRuntime r : allRuntimes()) {
+            if (r instanceof LocalRuntime local) {
+                local.keep();
+            } else if (r instanceof DockerRuntime docker) {
+                docker.keep();
+            }
         }
         narrator.result("The cluster stays up (--keep). Connect with:");
         for (Node n : nodes) {
             narrator.result("  " + n.name() + ": " + n.psqlCommand() + "    (JDBC: " + n.jdbcUrl(Env.get().database()) + ")");
         }
-        narrator.result("Tear it down with:\n  " + runtime.teardownHint());
+        owned.forEach(resource -> narrator.result("  " + resource + " stays up too"));
+        narrator.result("Tear it down with:\n  " + String.join(" && ", allRuntimes().stream().map(NodeRuntime::teardownHint).toList()));
+    }
+
+    private List<NodeRuntime> allRuntimes() {
+        var all = new java.util.ArrayList<>(List.of(runtime));
+        all.addAll(otherMajors.values());
+        return all;
     }
 
     /** 15432 and up when free; an explicit --port must be free, the default falls back to free ports. */

@@ -85,16 +85,16 @@ final class LocalNode implements Node {
 
     @Override
     public List<String> logTail(int lines) {
-        try {
-            List<String> all = Files.readAllLines(logFile);
-            return all.subList(Math.max(0, all.size() - lines), all.size());
-        } catch (IOException e) {
-            return List.of();
-        }
+        return ServerLog.tail(logFile, lines);
     }
 
     @Override
     public String psqlCommand() {
+        return psql(port);
+    }
+
+    /** The psql line for a server (or a proxy) on this machine's {@code port}. */
+    static String psql(int port) {
         var env = Env.get();
         return "PGPASSWORD=" + env.superuserPassword() + " psql -h 127.0.0.1 -p " + port + " -U " + env.superuser() + " " + env.database();
     }
@@ -109,10 +109,16 @@ final class LocalNode implements Node {
         }
     }
 
+    /** The last FATAL or ERROR line of the log with the DETAIL line PostgreSQL wrote after it (the why). */
     private String lastLogLine() {
-        List<String> tail = logTail(5);
-        return tail.stream().filter(l -> l.contains("FATAL") || l.contains("ERROR")).reduce((a, b) -> b)
-                .orElse(tail.isEmpty() ? "no log written" : tail.get(tail.size() - 1));
+        List<String> tail = logTail(10);
+        for (int i = tail.size() - 1; i >= 0; i--) {
+            if (tail.get(i).contains("FATAL") || tail.get(i).contains("ERROR")) {
+                boolean detail = i + 1 < tail.size() && tail.get(i + 1).contains("DETAIL:");
+                return detail ? tail.get(i) + " " + tail.get(i + 1).substring(tail.get(i + 1).indexOf("DETAIL:")) : tail.get(i);
+            }
+        }
+        return tail.isEmpty() ? "no log written" : tail.get(tail.size() - 1);
     }
 
     void pgCtl(Duration timeout, String action, String... args) {

@@ -96,6 +96,39 @@ final class LocalRuntime implements NodeRuntime {
     }
 
     @Override
+    public void followAsIs(Node node, Node primary, Endpoint upstream) {
+        LocalNode local = (LocalNode) node;
+        NodeRuntime.createSlot(primary, node.name());
+        followUpstream(local, upstream);
+        OsUser.chown(local.dataDir());
+        local.start();
+    }
+
+    @Override
+    public NodeRuntime ofMajor(String major, Narrator narrator) {
+        PgInstall other = PgBinaries.find(java.util.Optional.empty(), major, false, narrator::progress);
+        narrator.event("Using PostgreSQL " + other.version() + " from " + other.binDir() + " (" + other.source() + ")");
+        return new LocalRuntime(other, logDir);
+    }
+
+    @Override
+    public Path folder(String name) {
+        Path dir = workDir.resolve(name);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new LabException("cannot create " + dir + ": " + e.getMessage());
+        }
+        OsUser.chown(dir);
+        return dir;
+    }
+
+    @Override
+    public PgInstall clientTools() {
+        return pg;
+    }
+
+    @Override
     public Endpoint endpointSeenFromNodes(Node node) {
         return new Endpoint("127.0.0.1", node.port());
     }
@@ -237,14 +270,7 @@ final class LocalRuntime implements NodeRuntime {
     }
 
     private void copyLog(LocalNode node) {
-        try {
-            if (Files.exists(node.logFile())) {
-                Files.createDirectories(logDir);
-                Files.copy(node.logFile(), logDir.resolve(node.name() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            System.err.println("could not keep the log of " + node.name() + ": " + e.getMessage());
-        }
+        ServerLog.keep(node.logFile(), logDir, node.name() + ".log");
     }
 
     private static double seconds(long startedNanos) {

@@ -1,3 +1,4 @@
+//DEPS tech.tablesaw:tablesaw-core:0.44.4
 package labkit.cluster;
 
 import java.time.Duration;
@@ -29,6 +30,17 @@ public final class Logical {
     }
 
     /**
+     * {@code CREATE PUBLICATION publication FOR TABLES IN SCHEMA schema}: tables created there later
+     * are published too (PostgreSQL 15 and later; FOR ALL TABLES would also take other tools' tables,
+     * such as Bucardo's own, and make those without a key refuse deletes).
+     */
+    public static String publishSchema(Node node, String publication, String schema) {
+        String sql = "CREATE PUBLICATION " + publication + " FOR TABLES IN SCHEMA " + schema;
+        Sql.exec(node, sql);
+        return sql;
+    }
+
+    /**
      * {@code CREATE SUBSCRIPTION} on {@code subscriber} to {@code publication} at {@code publisher}
      * (as the nodes reach it, e.g. through a link), {@code WITH (options)}; returns once its apply worker runs.
      */
@@ -39,10 +51,15 @@ public final class Logical {
                 + publisher.port() + " user=" + env.superuser() + " password=" + env.superuserPassword() + " dbname="
                 + env.database() + "' PUBLICATION " + publication + (options.isBlank() ? "" : " WITH (" + options + ")");
         Sql.exec(subscriber, sql);
+        waitForApplyWorker(subscriber, subscription);
+        return sql;
+    }
+
+    /** Waits until the apply worker of {@code subscription} runs (after an error it restarts on its own, in a while). */
+    public static void waitForApplyWorker(Node subscriber, String subscription) {
         Wait.until("the apply worker of " + subscription + " runs", subscriber,
                 "SELECT count(*) FROM pg_stat_subscription WHERE subname = '" + subscription + "' AND pid IS NOT NULL"
                         + " AND relid IS NULL", "1", TIMEOUT);
-        return sql;
     }
 
     /** Waits until {@code subscription} has applied everything {@code publisher} has written so far. */
@@ -127,5 +144,34 @@ public final class Logical {
             }
         }
         return counts;
+    }
+
+    /**
+     * A slot that decodes the change stream with test_decoding, so that {@link #peek} can show it as
+     * rows. Drop it with {@link #dropSlot}: a slot left behind keeps the publisher's WAL forever.
+     */
+    public static String createPeekSlot(Node publisher, String slot) {
+        String sql = "SELECT pg_create_logical_replication_slot('" + slot + "', 'test_decoding')";
+        Sql.exec(publisher, sql);
+        return sql;
+    }
+
+    /** The decoded changes waiting in {@code slot} (lsn, xid, data), without consuming them. */
+    public static tech.tablesaw.api.Table peek(Node publisher, String slot, int max) {
+        return Sql.query(publisher, peekQuery(slot, max));
+    }
+
+    public static String peekQuery(String slot, int max) {
+        return "SELECT lsn, xid, data FROM pg_logical_slot_peek_changes('" + slot + "', NULL, " + max
+                + ", 'include-timestamp', 'on')";
+    }
+
+    /** {@link #peekQuery} with each change cut to its first {@code width} characters (which table, what, which key). */
+    public static String peekQuery(String slot, int max, int width) {
+        return peekQuery(slot, max).replace("data FROM", "left(data, " + width + ") AS data FROM");
+    }
+
+    public static void dropSlot(Node publisher, String slot) {
+        Sql.exec(publisher, "SELECT pg_drop_replication_slot('" + slot + "')");
     }
 }

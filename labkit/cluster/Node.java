@@ -103,6 +103,11 @@ public interface Node {
         return Sql.scalar(this, "SHOW server_version");
     }
 
+    /** The server's version number without a packager's suffix: "15.18", not "15.18 (Debian 15.18-0+deb12u1)". */
+    default String versionNumber() {
+        return version().split(" ")[0];
+    }
+
     /** {@code pg_current_wal_lsn()} on a primary, {@code pg_last_wal_replay_lsn()} on a standby. */
     default String lsn() {
         return Sql.scalar(this,

@@ -43,6 +43,30 @@ public interface NodeRuntime extends AutoCloseable {
      */
     Rewind rejoinAsStandby(Node node, Node source, Endpoint upstream);
 
+    /**
+     * Makes a stopped node a standby of {@code primary} as it is, copying nothing: its slot on the
+     * primary, standby.signal and primary_conninfo (to {@code upstream}), then it starts. A node that
+     * is no copy of the primary is refused by the primary's WAL sender, which is what a lab shows.
+     */
+    default void followAsIs(Node node, Node primary, Endpoint upstream) {
+        throw new LabException("the " + kind() + " runtime cannot turn a node into a standby as it is yet: use --runtime local");
+    }
+
+    /** A runtime for nodes of another PostgreSQL major, beside this one. */
+    default NodeRuntime ofMajor(String major, Narrator narrator) {
+        throw new LabException("the " + kind() + " runtime cannot run nodes of another major yet: use --runtime local");
+    }
+
+    /** A folder the server user may write, removed with the runtime (files of tools beside the nodes). */
+    default java.nio.file.Path folder(String name) {
+        throw new LabException("the " + kind() + " runtime has no folder for tools beside the nodes yet: use --runtime local");
+    }
+
+    /** The client programs (pg_dump, pg_restore, psql) of this runtime's major. */
+    default PgInstall clientTools() {
+        throw new LabException("the " + kind() + " runtime has no client programs on this machine yet: use --runtime local");
+    }
+
     /** How a student tears the cluster down after --keep. */
     String teardownHint();
 
@@ -60,6 +84,12 @@ public interface NodeRuntime extends AutoCloseable {
         String slot = slotName(standbyName);
         Sql.exec(primary, "SELECT pg_create_physical_replication_slot('" + slot + "', true)"
                 + " WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = '" + slot + "')");
+    }
+
+    /** Drops {@code standbyName}'s physical slot on {@code primary}, if it exists. */
+    static void dropSlot(Node primary, String standbyName) {
+        Sql.exec(primary, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
+                + slotName(standbyName) + "'");
     }
 
     record Endpoint(String host, int port) {

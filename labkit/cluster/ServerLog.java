@@ -42,4 +42,52 @@ public final class ServerLog {
                 .limit(max)
                 .toList();
     }
+
+    /**
+     * Waits up to {@code timeout} for a line of the node's log that contains {@code text}; returns
+     * it, and the DETAIL line PostgreSQL wrote after it, without the line prefix. Empty if none came.
+     */
+    public static List<String> waitFor(Node node, String text, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        do {
+            List<String> tail = node.logTail(SCAN_LINES);
+            for (int i = 0; i < tail.size(); i++) {
+                if (tail.get(i).contains(text)) {
+                    var lines = new java.util.ArrayList<>(List.of(withoutPrefix(tail.get(i))));
+                    if (i + 1 < tail.size() && tail.get(i + 1).contains("DETAIL:")) {
+                        lines.add(withoutPrefix(tail.get(i + 1)));
+                    }
+                    return lines;
+                }
+            }
+            Wait.sleep(java.time.Duration.ofMillis(200));
+        } while (System.nanoTime() < deadline);
+        return List.of();
+    }
+
+    private static String withoutPrefix(String line) {
+        return line.replaceFirst("^\\d{4}-\\d\\d-\\d\\d \\S+ \\S+ \\[\\d+\\] ", "");
+    }
+
+    /** The last {@code lines} lines of a log file; none when it is not there (yet). */
+    static List<String> tail(java.nio.file.Path file, int lines) {
+        try {
+            List<String> all = java.nio.file.Files.readAllLines(file);
+            return all.subList(Math.max(0, all.size() - lines), all.size());
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Copies a log into {@code logDir} under {@code name} before its folder goes; says so when it cannot. */
+    static void keep(java.nio.file.Path log, java.nio.file.Path logDir, String name) {
+        try {
+            if (java.nio.file.Files.exists(log)) {
+                java.nio.file.Files.createDirectories(logDir);
+                java.nio.file.Files.copy(log, logDir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (java.io.IOException e) {
+            System.err.println("could not keep " + log + ": " + e.getMessage());
+        }
+    }
 }

@@ -42,6 +42,21 @@ public final class Sql {
         }
     }
 
+    /** Whether {@code table} (a name, optionally schema-qualified) exists on {@code node}. */
+    public static boolean hasTable(Node node, String table) {
+        return scalar(node, "SELECT to_regclass('" + table + "')") != null;
+    }
+
+    /** The query that answers 1 when {@code table} has {@code column}, 0 when not. */
+    public static String hasColumnQuery(String table, String column) {
+        return "SELECT count(*) FROM information_schema.columns WHERE table_name = '" + table + "' AND column_name = '"
+                + column + "'";
+    }
+
+    public static boolean hasColumn(Node node, String table, String column) {
+        return "1".equals(scalar(node, hasColumnQuery(table, column)));
+    }
+
     public static long count(Node node, String table) {
         return Long.parseLong(scalar(node, "SELECT count(*) FROM " + table));
     }

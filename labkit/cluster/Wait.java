@@ -32,6 +32,31 @@ public final class Wait {
         }
     }
 
+    /**
+     * Whether {@code query} on {@code node} answers {@code expected} within {@code timeout}: for
+     * something the lab tries and reports either way (does a DDL reach the standby?), not a guarantee.
+     */
+    public static boolean seen(Node node, String query, String expected, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        do {
+            try {
+                if (expected.equals(Sql.scalar(node, query))) {
+                    return true;
+                }
+            } catch (LabException e) {
+                // not yet: a node that is starting, a relation that is not there yet
+            }
+            sleep(POLL);
+        } while (System.nanoTime() < deadline);
+        return false;
+    }
+
+    /** Until {@code table} on {@code node} has the row whose {@code key} column is {@code key}. */
+    public static void forRow(Node node, String table, String key, Duration timeout) {
+        until(node.name() + " has the row " + key + " in " + table, node,
+                "SELECT count(*) FROM " + table + " WHERE key = '" + key.replace("'", "''") + "'", "1", timeout);
+    }
+
     public static void sleep(Duration d) {
         try {
             Thread.sleep(d);

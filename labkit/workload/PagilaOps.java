@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.concurrent.ThreadLocalRandom;
+import labkit.cluster.LabException;
 import labkit.cluster.Node;
 import labkit.cluster.Sql;
 
@@ -56,6 +57,15 @@ public final class PagilaOps {
     }
 
     private PagilaOps() {}
+
+    /** One {@link #WRITE} with {@code key} on {@code node}, in a connection of its own. */
+    public static void writeOnce(Node node, String key) {
+        try (Connection c = node.connect(); var ps = write(c, Ranges.of(node), key)) {
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new LabException("a write on " + node.name() + " failed: " + e.getMessage());
+        }
+    }
 
     public static PreparedStatement write(Connection c, Ranges ranges, String key) throws SQLException {
         var random = ThreadLocalRandom.current();

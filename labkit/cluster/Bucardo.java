@@ -1,0 +1,314 @@
+package labkit.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Bucardo 5: trigger-based, asynchronous replication, driven through its own command line, the
+ * commands a student would type. Its control database ("bucardo") lives on a node of its own,
+ * whose server needs PL/Perl; the databases it syncs are reached by host and port, so a lab can
+ * put a {@link Link} in front of each and count what Bucardo sends.
+ *
+ * <p>Facts that shape this class: Debian's /etc/bucardorc is read unless --bucardorc names
+ * another file; `bucardo stop` writes into the current folder; `bucardo install` appends the
+ * password it made up to ~/.pgpass; a PGPASSWORD in the environment would override that file.
+ * So every command runs in this Bucardo's own folder, with HOME there and without PGPASSWORD.
+ */
+public final class Bucardo implements AutoCloseable {
+    /** Bucardo's triggers on a source's tables, and whether each fires per row or per statement. */
+    public static final String SHOW_TRIGGERS = "SELECT tgrelid::regclass AS table_name, tgname, CASE WHEN tgtype & 1 = 1 "
+            + "THEN 'row' ELSE 'statement' END AS fires_per FROM pg_trigger WHERE tgname LIKE 'bucardo%' ORDER BY 1, 2";
+    /** The delta tables in which Bucardo's row triggers record the changed keys. */
+    public static final String SHOW_DELTA_TABLES = "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            + "WHERE nspname = 'bucardo' AND relname LIKE 'delta_%' ORDER BY 1";
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path dir;
+    private final Path rc;
+    private final Path logDir;
+    private boolean running;
+
+    private Bucardo(Path dir, Path logDir) {
+        this.dir = dir;
+        this.rc = dir.resolve("bucardorc");
+        this.logDir = logDir;
+    }
+
+    /**
+     * What this machine lacks to run Bucardo beside {@code cluster}'s servers, as package names:
+     * the bucardo program, and PL/Perl of exactly the servers' version (its control database
+     * needs it; the server binaries from Maven Central carry a plperl.so that does not load).
+     * Empty when nothing is missing.
+     */
+    public static Optional<String> missing(Cluster cluster) {
+        PgInstall pg = cluster.clientTools();
+        var missing = new ArrayList<String>();
+        if (OsUser.which("bucardo").isEmpty()) {
+            missing.add("bucardo");
+        }
+        if (pg.source().equals("maven-central") || !Files.exists(pg.binDir().resolveSibling("lib").resolve("plperl.so"))) {
+            missing.add("postgresql-" + pg.major() + " with postgresql-plperl-" + pg.major() + " of the same version"
+                    + (pg.source().equals("maven-central") ? " (the servers here are Maven Central's, without PL/Perl)" : ""));
+        }
+        return missing.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", missing));
+    }
+
+    /**
+     * {@code bucardo install}: creates the bucardo role and database on {@code control} (a node of
+     * the cluster's own major, which has PL/Perl) and points a bucardorc at it. The cluster stops
+     * Bucardo at teardown.
+     */
+    public static Bucardo install(Cluster cluster, Node control) {
+        var env = Env.get();
+        Path dir = cluster.folder("bucardo");
+        var bucardo = cluster.own(new Bucardo(dir, cluster.logDir()));
+        try {
+            Files.writeString(bucardo.rc, String.join("\n", "dbhost=" + control.host(), "dbport=" + control.port(),
+                    "dbname=bucardo", "dbuser=bucardo", "piddir=" + dir, ""));
+            // Bucardo's processes and the psql it runs find the superuser's password here, never on a command line.
+            Path pgpass = dir.resolve(".pgpass");
+            Files.writeString(pgpass, "*:*:*:" + pgpassEscape(env.superuser()) + ":" + pgpassEscape(env.superuserPassword()) + "\n");
+            Files.setPosixFilePermissions(pgpass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new LabException("cannot prepare Bucardo's folder " + dir + ": " + e.getMessage());
+        }
+        OsUser.chown(dir);
+        bucardo.run("install", "--dbuser", env.superuser(), "--dbname", "postgres", "--dbhost", control.host(),
+                "--dbport", String.valueOf(control.port()), "--pid-dir", dir.toString(), "--batch");
+        bucardo.run("set", "reason_file=" + dir.resolve("restart.reason"), "log_conflict_file=" + dir.resolve("conflict.log"));
+        return bucardo;
+    }
+
+    /**
+     * {@code bucardo add db}: a database Bucardo reaches at {@code host:port} as the superuser.
+     * The password goes into Bucardo's own database: its PL/Perl functions connect from inside
+     * the server, whose processes do not read this Bucardo's .pgpass.
+     */
+    private String addDatabase(String name, String host, int port, String database) {
+        var env = Env.get();
+        return run("add", "db", name, "dbname=" + database, "host=" + host, "port=" + port, "user=" + env.superuser(),
+                "pass=" + env.superuserPassword());
+    }
+
+    /** {@code bucardo add table}: tables of database {@code db} into relgroup {@code relgroup}. */
+    private String addTables(String relgroup, String db, List<String> tables) {
+        var args = new ArrayList<>(List.of("add", "table"));
+        args.addAll(tables);
+        args.addAll(List.of("db=" + db, "relgroup=" + relgroup));
+        return run(args.toArray(String[]::new));
+    }
+
+    /** {@code bucardo add sequence}: Bucardo copies a sequence's value whenever its sync runs. */
+    private String addSequences(String relgroup, String db, List<String> sequences) {
+        var args = new ArrayList<>(List.of("add", "sequence"));
+        args.addAll(sequences);
+        args.addAll(List.of("db=" + db, "relgroup=" + relgroup));
+        return run(args.toArray(String[]::new));
+    }
+
+    /**
+     * {@code bucardo add sync}: one-way from {@code source} to {@code target}. It installs the
+     * triggers on the source's tables. {@code copyFirst} (onetimecopy=1): the first run copies
+     * the whole tables to the target, Bucardo's initial sync.
+     */
+    private String addSync(String sync, String relgroup, String source, String target, boolean copyFirst) {
+        return run("add", "sync", sync, "relgroup=" + relgroup, "dbs=" + source + ":source," + target + ":target",
+                "onetimecopy=" + (copyFirst ? 1 : 0));
+    }
+
+    /**
+     * A one-way sync {@code sync} from the lab database at {@code source} to the one at
+     * {@code target} (databases "leader" and "follower" to Bucardo): {@code tables} and
+     * {@code sequences} into relgroup {@code sync}, the sync with its one-time copy, then
+     * {@code bucardo start}. Returns the commands a student would type, in order.
+     */
+    public List<String> syncOneWay(String sync, NodeRuntime.Endpoint source, NodeRuntime.Endpoint target, List<String> tables,
+                                   List<String> sequences) {
+        String database = Env.get().database();
+        addDatabase("leader", source.host(), source.port(), database);
+        addDatabase("follower", target.host(), target.port(), database);
+        addTables(sync, "leader", tables);
+        addSequences(sync, "leader", sequences);
+        addSync(sync, sync, "leader", "follower", true);
+        start(List.of(sync));
+        return List.of(command("add", "db", "leader", "dbname=" + database, "host=" + source.host(), "port=" + source.port(), "…"),
+                command("add", "db", "follower", "dbname=" + database, "host=" + target.host(), "port=" + target.port(), "…"),
+                command("add", "table", "public.rental", "…", "db=leader", "relgroup=" + sync),
+                command("add", "sync", sync, "relgroup=" + sync, "dbs=leader:source,follower:target", "onetimecopy=1"),
+                command("start"));
+    }
+
+    /**
+     * After a DDL: {@code bucardo validate SYNC}, a restart (the daemons read the validated sync
+     * again) and {@code bucardo kick SYNC 30}. Returns the command line a student types.
+     */
+    public String resync(String sync) {
+        validate(sync);
+        restart(List.of(sync));
+        kick(sync);
+        return command("validate", sync) + " && " + command("restart") + " && " + command("kick", sync, "30");
+    }
+
+    /**
+     * Switches Bucardo's triggers on {@code source}'s tables off or back on ({@code ALTER TABLE …
+     * DISABLE/ENABLE TRIGGER}). While they are off, writes there cost no trigger and reach neither
+     * Bucardo's delta tables nor its targets. Returns the statements run.
+     */
+    public static List<String> setTriggers(Node source, boolean enabled) {
+        var statements = Sql.query(source, "SELECT format('ALTER TABLE %s " + (enabled ? "ENABLE" : "DISABLE")
+                + " TRIGGER %I', tgrelid::regclass, tgname) FROM pg_trigger WHERE tgname LIKE 'bucardo\\_%' "
+                + "AND NOT tgisinternal ORDER BY 1").stringColumn(0).asList();
+        statements.forEach(sql -> Sql.exec(source, sql));
+        return statements;
+    }
+
+    /** {@code bucardo start}; returns once every sync has its worker ("kid") running. */
+    private void start(List<String> syncs) {
+        run("start", "--log-destination", dir.toString());
+        running = true;
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        for (String sync : syncs) {
+            Path kid = dir.resolve("bucardo.kid.sync." + sync + ".pid");
+            while (!Files.exists(kid)) {
+                if (System.nanoTime() > deadline) {
+                    throw new LabException("Bucardo's sync " + sync + " did not start within " + START_TIMEOUT.toSeconds()
+                            + " s: " + lastLogLine() + " (log: " + log() + ")");
+                }
+                Wait.sleep(Duration.ofMillis(100));
+            }
+        }
+    }
+
+    /** {@code bucardo validate SYNC}: compares the tables on both sides again (after a DDL). */
+    private String validate(String sync) {
+        return run("validate", sync);
+    }
+
+    /** {@code bucardo kick SYNC 30}: runs the sync now and waits (up to 30 s) until it is done. */
+    private String kick(String sync) {
+        return run("kick", sync, "30");
+    }
+
+    /** {@code bucardo restart}: the daemons read the validated syncs again. */
+    private void restart(List<String> syncs) {
+        stop();
+        start(syncs);
+    }
+
+    /**
+     * The first error a worker ("kid") of {@code sync} died of, as its log says, waiting up to
+     * {@code timeout} for one: quicker than asking `bucardo status`, which only shows it once the
+     * controller has noted it.
+     */
+    public Optional<String> firstKidError(String sync, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        do {
+            var error = kidError(logLines("Kid has died", Integer.MAX_VALUE), sync);
+            if (error.isPresent()) {
+                return error;
+            }
+            Wait.sleep(Duration.ofMillis(100));
+        } while (System.nanoTime() < deadline);
+        return Optional.empty();
+    }
+
+    /**
+     * The error of the first "Kid has died" line of {@code sync} among {@code logLines}, up to its
+     * CONTEXT or source line; a kid its controller stopped ("CTL request", at a stop) did not fail.
+     */
+    static Optional<String> kidError(List<String> logLines, String sync) {
+        String marker = "KID (" + sync + ") Kid has died, error is: ";
+        return logLines.stream().filter(l -> l.contains(marker))
+                .map(l -> l.substring(l.indexOf(marker) + marker.length()).split("\\\\n| at /")[0].strip())
+                .filter(error -> !error.startsWith("CTL request")).findFirst();
+    }
+
+    /** The command line a student types for {@code args}, e.g. {@code bucardo --bucardorc <rc> status s1}. */
+    public String command(String... args) {
+        return "bucardo --bucardorc " + rc + " " + String.join(" ", args);
+    }
+
+    public Path log() {
+        return dir.resolve("log.bucardo");
+    }
+
+    /** The last lines of Bucardo's log that contain {@code text}. */
+    public List<String> logLines(String text, int max) {
+        try {
+            List<String> hits = Files.readAllLines(log()).stream().filter(l -> l.contains(text)).toList();
+            return hits.subList(Math.max(0, hits.size() - max), hits.size());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** {@code bucardo stop}, then whatever of it still runs is killed by the PIDs in its files. */
+    public void stop() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        try {
+            run("stop");
+        } catch (LabException e) {
+            // the daemons may have died already; the PID files below say what is left
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!livePids().isEmpty() && System.nanoTime() < deadline) {
+            Wait.sleep(Duration.ofMillis(100));
+        }
+        livePids().forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** Stops Bucardo and keeps its log with the nodes' (out/&lt;lab&gt;/logs/bucardo.log). */
+    @Override
+    public void close() {
+        stop();
+        ServerLog.keep(log(), logDir, "bucardo.log");
+    }
+
+    /** How to stop it by hand (printed after --keep). */
+    @Override
+    public String toString() {
+        return "Bucardo (stop: cd " + dir + " && " + String.join(" ", OsUser.asServerUser(List.of("env", "HOME=" + dir,
+                "bucardo", "--bucardorc", rc.toString(), "stop"))) + ")";
+    }
+
+    private List<ProcessHandle> livePids() {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().matches("bucardo\\..*\\.pid")).flatMap(f -> {
+                try {
+                    return ProcessHandle.of(Long.parseLong(Files.readString(f).strip())).stream();
+                } catch (IOException | NumberFormatException e) {
+                    return java.util.stream.Stream.empty();
+                }
+            }).filter(ProcessHandle::isAlive).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private String lastLogLine() {
+        List<String> lines = logLines("", 1);
+        return lines.isEmpty() ? "no log written" : lines.get(0);
+    }
+
+    private String run(String... args) {
+        var cmd = new ArrayList<>(List.of("env", "-C", dir.toString(), "-u", "PGPASSWORD", "HOME=" + dir,
+                "bucardo", "--bucardorc", rc.toString()));
+        cmd.addAll(List.of(args));
+        return Processes.run(OsUser.asServerUser(cmd), Map.of(), COMMAND_TIMEOUT);
+    }
+
+    /** .pgpass fields escape ':' and '\'. */
+    private static String pgpassEscape(String s) {
+        return s.replace("\\", "\\\\").replace(":", "\\:");
+    }
+}

@@ -1,0 +1,287 @@
+package labkit.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * pgpool-II in native replication mode: clients connect to it as to a PostgreSQL server, and it
+ * sends every writing statement to each backend (statement-based replication). It is a
+ * {@link Node} for the kit's clients (a workload can write through it), not a server: it has
+ * nothing to promote.
+ *
+ * <p>Facts that shape this class (pgpool-II 4.3): against SCRAM backends it must know the
+ * password (pool_passwd, here in its "TEXT" form); with {@code log_per_node_statement} its log
+ * shows each statement as sent to each backend, after its rewriting of now(); a left-over
+ * pgpool_status would mark backends down at the next start.
+ */
+public final class Pgpool implements Node, AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Pattern STATEMENT = Pattern.compile("DB node id: (\\d+) backend pid: \\d+ statement: (.*)");
+
+    private final String name;
+    private final int port;
+    private final Path dir;
+    private final List<NodeRuntime.Endpoint> backends;
+    private final int clients;
+    private final Path logDir;
+    private Process process;
+
+    /** One statement as pgpool sent it to backend {@code node} (0 is the main node). */
+    public record Statement(int node, String sql) {}
+
+    private Pgpool(String name, int port, Path dir, List<NodeRuntime.Endpoint> backends, int clients, Path logDir) {
+        this.name = name;
+        this.port = port;
+        this.dir = dir;
+        this.backends = List.copyOf(backends);
+        this.clients = clients;
+        this.logDir = logDir;
+    }
+
+    /** The program, or empty when pgpool-II is not installed (Debian: /usr/sbin/pgpool, off a user's PATH). */
+    public static Optional<Path> program() {
+        return OsUser.which("pgpool").or(() -> Optional.of(Path.of("/usr/sbin/pgpool")).filter(Files::isExecutable));
+    }
+
+    /**
+     * Configures and starts pgpool on the cluster's next port in front of {@code backends} (the
+     * first is the main node), for up to {@code clients} concurrent client connections. Returns
+     * once a client can connect through it; the cluster stops it at teardown.
+     */
+    public static Pgpool start(Cluster cluster, String name, List<NodeRuntime.Endpoint> backends, int clients) {
+        var pgpool = cluster.own(new Pgpool(name, cluster.nextPort(), cluster.folder(name), backends, clients,
+                cluster.logDir()));
+        pgpool.configure();
+        try {
+            pgpool.start();
+        } catch (LabException e) {
+            pgpool.kill(); // a pgpool nobody can log in to is of no use to anyone
+            throw e;
+        }
+        return pgpool;
+    }
+
+    @Override public String name() { return name; }
+    @Override public String host() { return "127.0.0.1"; }
+    @Override public int port() { return port; }
+    @Override public String runtime() { return "local"; }
+
+    public Path log() {
+        return dir.resolve("pgpool.log");
+    }
+
+    @Override
+    public void start() {
+        Path program = program().orElseThrow(() -> new LabException("pgpool-II is not installed: apt-get install pgpool2"));
+        try {
+            Files.deleteIfExists(dir.resolve("pgpool_status")); // else backends it saw down stay down
+        } catch (IOException e) {
+            throw new LabException("cannot remove " + dir.resolve("pgpool_status") + ": " + e.getMessage());
+        }
+        var cmd = OsUser.asServerUser(List.of(program.toString(), "-n", "-f", conf().toString(),
+                "-F", dir.resolve("pcp.conf").toString(), "-a", dir.resolve("pool_hba.conf").toString()));
+        try {
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())).start();
+        } catch (IOException e) {
+            throw new LabException("cannot start pgpool: " + e.getMessage());
+        }
+        waitUntilAccepting();
+    }
+
+    /** {@code pgpool -m fast stop}; what is left after 15 s is killed. */
+    @Override
+    public void stop() {
+        if (!isRunning()) {
+            return;
+        }
+        List<ProcessHandle> tree = processTree(); // taken now: children of an exited pgpool belong to init
+        try {
+            Processes.run(OsUser.asServerUser(List.of(program().orElseThrow().toString(), "-f", conf().toString(),
+                    "-m", "fast", "stop")), Map.of(), Duration.ofSeconds(20));
+            waitForExit(tree, Duration.ofSeconds(15));
+        } catch (LabException e) {
+            // it did not answer: killed below
+        }
+        killAll(tree);
+    }
+
+    /** SIGKILL to pgpool and all its children. */
+    @Override
+    public void kill() {
+        if (process != null) {
+            killAll(processTree());
+        }
+    }
+
+    /** Stops pgpool and keeps its log with the nodes' (out/&lt;lab&gt;/logs/NAME.log). */
+    @Override
+    public void close() {
+        stop();
+        ServerLog.keep(log(), logDir, name + ".log");
+    }
+
+    /** Its name and how to stop it by hand (printed after --keep). */
+    @Override
+    public String toString() {
+        return "pgpool-II \"" + name + "\" on port " + port + " (stop: " + String.join(" ", OsUser.asServerUser(List.of(
+                program().map(Path::toString).orElse("pgpool"), "-f", conf().toString(), "-m", "fast", "stop"))) + ")";
+    }
+
+    @Override
+    public void promote() {
+        throw new LabException(name + " is pgpool-II, a proxy: there is no server to promote");
+    }
+
+    /** Lines for pgpool.conf; they take effect on {@link #reload()} (most) or a restart. */
+    @Override
+    public void appendConf(String lines) {
+        try {
+            Files.writeString(conf(), "\n" + lines.strip() + "\n", java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new LabException("cannot write " + conf() + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code pgpool reload}: pgpool reads its configuration again. */
+    @Override
+    public void reload() {
+        Processes.run(OsUser.asServerUser(List.of(program().orElseThrow().toString(), "-f", conf().toString(), "reload")),
+                Map.of(), Duration.ofSeconds(20));
+    }
+
+    @Override
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public List<String> logTail(int lines) {
+        return ServerLog.tail(log(), lines);
+    }
+
+    @Override
+    public String psqlCommand() {
+        return LocalNode.psql(port);
+    }
+
+    /** The statements pgpool sent to its backends that contain {@code text}, oldest first, from its log. */
+    public List<Statement> statementsContaining(String text) {
+        return statements(logTail(Integer.MAX_VALUE), text);
+    }
+
+    /** The "DB node id: N backend pid: P statement: SQL" lines of {@code logLines} whose SQL contains {@code text}. */
+    static List<Statement> statements(List<String> logLines, String text) {
+        var found = new ArrayList<Statement>();
+        for (String line : logLines) {
+            Matcher m = STATEMENT.matcher(line);
+            if (m.find() && m.group(2).contains(text)) {
+                found.add(new Statement(Integer.parseInt(m.group(1)), m.group(2).strip()));
+            }
+        }
+        return found;
+    }
+
+    private Path conf() {
+        return dir.resolve("pgpool.conf");
+    }
+
+    private void configure() {
+        var env = Env.get();
+        var conf = new StringBuilder("""
+                # written by the kit: statement-based replication to every backend
+                backend_clustering_mode = 'native_replication'
+                listen_addresses = '127.0.0.1'
+                port = %d
+                unix_socket_directories = '%s'
+                pcp_listen_addresses = ''           # PCP on the socket only: no TCP port to find
+                pcp_socket_dir = '%s'
+                pid_file_name = '%s'
+                logdir = '%s'
+                num_init_children = %d              # one pgpool process per concurrent client
+                max_pool = 1
+                enable_pool_hba = off
+                pool_passwd = '%s'
+                load_balance_mode = off             # reads too go to the main node: the lab compares the nodes itself
+                insert_lock = on                    # inserts into tables with a serial column lock the table on every node
+                replication_stop_on_mismatch = off
+                failover_on_backend_error = off     # a backend's error is reported to the client, not a failover
+                health_check_period = 0
+                sr_check_period = 0
+                log_per_node_statement = on         # the log shows what each backend was sent
+                """.formatted(port, dir, dir, dir.resolve("pgpool.pid"), dir, clients, dir.resolve("pool_passwd")));
+        for (int i = 0; i < backends.size(); i++) {
+            var b = backends.get(i);
+            conf.append("backend_hostname%d = '%s'%nbackend_port%d = %d%nbackend_weight%d = 1%nbackend_flag%d = 'ALLOW_TO_FAILOVER'%n"
+                    .formatted(i, b.host(), i, b.port(), i, i));
+        }
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(conf(), conf);
+            Files.writeString(dir.resolve("pool_passwd"), env.superuser() + ":TEXT" + env.superuserPassword() + "\n");
+            Files.setPosixFilePermissions(dir.resolve("pool_passwd"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Files.writeString(dir.resolve("pcp.conf"), "");
+            Files.writeString(dir.resolve("pool_hba.conf"), "");
+        } catch (IOException e) {
+            throw new LabException("cannot write pgpool's configuration in " + dir + ": " + e.getMessage());
+        }
+        OsUser.chown(dir);
+    }
+
+    /** Until a login through pgpool works; an error pgpool itself answers (not a refused connection) ends the wait. */
+    private void waitUntilAccepting() {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        String last = "no answer yet";
+        while (System.nanoTime() < deadline) {
+            if (!isRunning()) {
+                throw new LabException("pgpool exited at start: " + lastError() + " (log: " + log() + ")");
+            }
+            try (var c = connect()) {
+                return;
+            } catch (SQLException e) {
+                if (e.getSQLState() == null || !e.getSQLState().startsWith("08")) {
+                    throw new LabException("login through pgpool failed: " + e.getMessage().replace("\n", " "), e);
+                }
+                last = e.getMessage();
+            }
+            Wait.sleep(Duration.ofMillis(100));
+        }
+        throw new LabException("pgpool did not accept connections within " + START_TIMEOUT.toSeconds() + " s: " + last);
+    }
+
+    private String lastError() {
+        return logTail(50).stream().filter(l -> l.contains("FATAL") || l.contains("ERROR")).reduce((a, b) -> b)
+                .orElse("no error logged");
+    }
+
+    private List<ProcessHandle> processTree() {
+        if (process == null) {
+            return List.of();
+        }
+        var all = new ArrayList<>(process.descendants().toList());
+        all.add(process.toHandle());
+        return all;
+    }
+
+    private static void killAll(List<ProcessHandle> tree) {
+        tree.forEach(ProcessHandle::destroyForcibly);
+        waitForExit(tree, Duration.ofSeconds(10));
+    }
+
+    private static void waitForExit(List<ProcessHandle> tree, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (tree.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            Wait.sleep(Duration.ofMillis(50));
+        }
+    }
+}
