@@ -27,8 +27,15 @@ import java.util.Optional;
 public final class Patroni implements AutoCloseable {
     public static final int PORTS = 32;
     /** Debian's packages for the programs; Patroni 3.0 and etcd 3.4 on bookworm. */
-    public static final Map<String, String> PROGRAMS = Map.of("patroni", "patroni", "patronictl", "patroni",
-            "etcd", "etcd-server");
+    public static final Map<String, String> PROGRAMS = programs();
+
+    private static Map<String, String> programs() {
+        var programs = new LinkedHashMap<String, String>(); // in the order the error line names them
+        programs.put("patroni", "patroni");
+        programs.put("patronictl", "patroni");
+        programs.put("etcd", "etcd-server");
+        return java.util.Collections.unmodifiableMap(programs);
+    }
 
     private final String scope;
     private final PgInstall pg;
@@ -66,7 +73,7 @@ public final class Patroni implements AutoCloseable {
      */
     public static Patroni start(String scope, PgInstall pg, int base, PatroniConfig.Timing timing, Narrator narrator,
                                 Path logDir) {
-        Tools.requireAll("the local runtime of this lab", PROGRAMS, "use --runtime docker");
+        requireInstalled();
         for (String program : List.of("initdb", "pg_ctl", "pg_basebackup", "pg_rewind", "pg_controldata")) {
             pg.tool(program);
         }
@@ -78,6 +85,11 @@ public final class Patroni implements AutoCloseable {
             throw e;
         }
         return cluster;
+    }
+
+    /** One line naming whatever of Patroni, patronictl and etcd is not installed, and the packages that bring them. */
+    public static void requireInstalled() {
+        Tools.requireAll("the local runtime of this lab", PROGRAMS, null);
     }
 
     private void startEtcd() {
@@ -197,14 +209,19 @@ public final class Patroni implements AutoCloseable {
         return any.rest().patchConfig(patch);
     }
 
-    /** --keep: everything stays up; the logs are saved now, and this says how to tear down. */
+    /**
+     * --keep: everything stays up; the logs are saved now. The links live in this JVM and end
+     * with it, so the members are told to reach each other directly first. Returns how to tear
+     * down: Patroni first (each stops its PostgreSQL), etcd last, then the work dir.
+     */
     public String keep() {
         keep = true;
+        members.values().stream().filter(PatroniNode::patroniAlive).forEach(PatroniNode::connectDirectly);
         saveLogs();
         var pids = new ArrayList<String>();
-        members.values().forEach(m -> pids.add(m.name()));
-        return "kill the Patroni members first (" + String.join(", ", pids) + ": pkill -f " + workDir + "), then etcd "
-                + "(pid " + etcd.process().pid() + "), then rm -rf " + workDir;
+        members.values().stream().filter(PatroniNode::patroniAlive).forEach(m -> pids.add(String.valueOf(m.patroniPid())));
+        return "kill " + String.join(" ", pids) + "    (Patroni: each stops its PostgreSQL)\n  kill "
+                + etcd.process().pid() + "    (etcd)\n  rm -rf " + workDir;
     }
 
     @Override

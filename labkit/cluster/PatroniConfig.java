@@ -40,6 +40,10 @@ public record PatroniConfig(String scope, String name, int pgPort, int connectPo
         }
     }
 
+    public PatroniConfig withConnectPort(int port) {
+        return new PatroniConfig(scope, name, pgPort, port, restPort, etcd, nodeDir, binDir, timing, tags);
+    }
+
     public Path dataDir() {
         return nodeDir.resolve("data");
     }

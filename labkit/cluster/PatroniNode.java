@@ -20,7 +20,7 @@ import java.util.Optional;
 public final class PatroniNode implements Node {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
-    private final PatroniConfig config;
+    private PatroniConfig config;
     private final PatroniRest rest;
     private final Path postgresLog;
     private ServerProcess patroni;
@@ -118,6 +118,20 @@ public final class PatroniNode implements Node {
         if (patroni != null) {
             patroni.kill();
         }
+    }
+
+    /**
+     * The other members reach this one directly from now on, not through its link: the config file
+     * names the server's own port as connect_address, and Patroni re-reads it (POST /reload).
+     */
+    public void connectDirectly() {
+        config = config.withConnectPort(config.pgPort());
+        config.write(Env.get().root().resolve("conf"));
+        rest.post("/reload", Etcd.JSON.createObjectNode());
+    }
+
+    public long patroniPid() {
+        return patroni.pid();
     }
 
     public boolean patroniAlive() {

@@ -47,7 +47,8 @@ public final class Ports {
         throw new LabException("cannot find " + size + " free consecutive ports on 127.0.0.1");
     }
 
-    static boolean allFree(int first, int size) {
+    /** True when nothing listens on any of {@code size} ports from {@code first} (e.g. after a lab tore down). */
+    public static boolean allFree(int first, int size) {
         return IntStream.range(first, first + size).allMatch(Ports::free);
     }
 

@@ -27,9 +27,9 @@ public final class Tools {
         });
         if (!missing.isEmpty()) {
             List<String> packages = missing.values().stream().distinct().toList();
-            throw new LabException(purpose + " needs " + String.join(", ", missing.keySet()) + ", not found on PATH: "
-                    + "install " + String.join(" ", packages) + " (Debian: apt-get install " + String.join(" ", packages)
-                    + ")" + (alternative == null ? "" : ", or " + alternative));
+            throw new LabException(purpose + " needs " + String.join(", ", missing.keySet()) + ", not found on PATH "
+                    + "(Debian: apt-get install " + String.join(" ", packages) + ")"
+                    + (alternative == null ? "" : "; or " + alternative));
         }
     }
 }

@@ -158,6 +158,14 @@ public final class Charts {
         return finish(lines(title, yAxisTitle, series), events);
     }
 
+    /**
+     * A part of the run (one step of a lab): like {@link #timeSeries}, but the time axis spans the
+     * series and events given instead of starting at the run's second 0.
+     */
+    public static XYChart window(String title, String yAxisTitle, List<Series> series, List<Event> events) {
+        return finish(lines(title, yAxisTitle, series), events, Double.POSITIVE_INFINITY);
+    }
+
     private static XYChart lines(String title, String yAxisTitle, List<Series> series) {
         XYChart chart = base(title, "time since start (s)", yAxisTitle);
         for (Series s : series) {
@@ -259,7 +267,12 @@ public final class Charts {
      * room for those rows, so labels sit above the curves.
      */
     private static XYChart finish(XYChart chart, List<Event> events) {
-        double min = 0;
+        return finish(chart, events, 0);
+    }
+
+    /** {@code from}: where the time axis starts at the latest (0 for a whole run). */
+    private static XYChart finish(XYChart chart, List<Event> events, double from) {
+        double min = from;
         double max = Double.NEGATIVE_INFINITY;
         for (var s : chart.getSeriesCollection()) {
             min = Math.min(min, s.getXMin());
