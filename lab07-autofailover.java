@@ -17,13 +17,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import labkit.cluster.CommitProbe;
 import labkit.cluster.EtcdWatch;
 import labkit.cluster.LabException;
 import labkit.cluster.Patroni;
 import labkit.cluster.PatroniConfig;
+import labkit.cluster.PatroniLog;
 import labkit.cluster.PatroniNode;
 import labkit.cluster.PgBinaries;
 import labkit.cluster.PgInstall;
@@ -38,6 +40,7 @@ import labkit.notebook.Charts.Series;
 import labkit.notebook.Lab;
 import labkit.notebook.LabOptions;
 import labkit.notebook.Report;
+import labkit.notebook.StatusLine;
 import labkit.notebook.WorkloadOptions;
 import labkit.workload.Endpoint;
 import labkit.workload.Ledger;
@@ -45,7 +48,6 @@ import labkit.workload.Ledger.Outcome;
 import labkit.workload.Pagila;
 import labkit.workload.Workload;
 import org.knowm.xchart.XYChart;
-import org.postgresql.util.PSQLWarning;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -98,6 +100,7 @@ class Lab07 implements Callable<Integer> {
     private Lab lab;
     private Patroni ha;
     private EtcdWatch leaderKey;
+    private StatusLine live;
     private final List<Event> events = new ArrayList<>();
     private final List<Ledger> ledgers = new ArrayList<>();
     /** 7.2-7.4 and 7.5 on the lab clock (s): the charts of the two parts. */
@@ -138,11 +141,13 @@ class Lab07 implements Callable<Integer> {
         int base = Ports.block(options.port, 15432, Patroni.PORTS);
         try (var cluster = Patroni.start("pglab", pg, base, timing, lab, lab.out().resolve("logs"))) {
             ha = cluster;
+            live = new StatusLine(lab, "leader key", () -> ha.leaderInEtcd().orElse("(nobody)"));
             lab.step("7.1", "The managed cluster");
             var primary = managedCluster(pg);
             var standby = ha.node(STANDBY);
             var workload = load.builtin(lab);
             ledgers.add(workload.ledger());
+            live.add(workload.ledger());
             var writes = Endpoint.multiHost(List.of(primary, standby), "primary", CONNECT_TIMEOUT, SOCKET_TIMEOUT);
             var reads = Endpoint.multiHost(List.of(primary, standby), "preferSecondary", CONNECT_TIMEOUT, SOCKET_TIMEOUT);
             lab.say("The workload of Module 2 writes through one URL that names both nodes; the driver picks the one "
@@ -236,7 +241,7 @@ class Lab07 implements Callable<Integer> {
     /** 7.2: kill the leader's Patroni and PostgreSQL and cut its link; measure the RTO from the ledger. */
     private Failover zoneFailure(PatroniNode leader, PatroniNode replica, Workload workload) {
         lab.say("The writes go to " + leader.name() + ", asynchronously replicated (Patroni's default).");
-        watch(STEADY);
+        live.watch(STEADY);
         var promotion = PromotionWatch.start(replica, lab.startNanos());
         lab.say("Action: the leader's zone fails: Patroni and PostgreSQL are killed and its network is cut at once.");
         lab.command("kill -9 <pid of patroni " + leader.name() + "> <postmaster and its children>");
@@ -256,9 +261,10 @@ class Lab07 implements Callable<Integer> {
         promotion.close();
         events.add(new Event(seconds(promoted), "promoted"));
         lab.event("\"" + replica.name() + "\" is out of recovery: the new primary");
-        watchUntil(() -> workload.ledger().writes().stream().anyMatch(w -> w.outcome() == Outcome.OK
-                && w.node().equals(replica.name()) && w.doneNanos() > promoted), Duration.ofSeconds(30));
-        watch(Duration.ofSeconds(2));
+        live.until(() -> workload.ledger().writes().stream().anyMatch(w -> w.outcome() == Outcome.OK
+                && w.node().equals(replica.name()) && w.doneNanos() > promoted), Duration.ofSeconds(30),
+                replica.name() + " acknowledges a write");
+        live.watch(Duration.ofSeconds(2));
         lab.result(ha.list());
 
         var ledger = workload.ledger();
@@ -305,7 +311,7 @@ class Lab07 implements Callable<Integer> {
         lab.event(String.format(Locale.ROOT, "\"%s\" streams from \"%s\" again, %.1f s after its Patroni started",
                 old.name(), leader.name(), seconds));
         lab.say("Its Patroni log:");
-        var story = patroniStory(old, logFrom);
+        var story = PatroniLog.story(old.patroniLog().subList(logFrom, old.patroniLog().size()), 12);
         story.forEach(lab::result);
         boolean rewound = story.stream().anyMatch(l -> l.contains("pg_rewind"));
         lab.show(leader, "SELECT application_name, state, sync_state, replay_lag FROM pg_stat_replication");
@@ -327,7 +333,7 @@ class Lab07 implements Callable<Integer> {
                 and no watchdog resets its machine. Clients that are connected to it keep writing there;
                 clients that connect afterwards find the other primary (the first one in the URL).""".formatted(
                 leader.name(), replica.name()));
-        watch(Duration.ofSeconds(2));
+        live.watch(Duration.ofSeconds(2));
         var promotion = PromotionWatch.start(replica, lab.startNanos());
         lab.command("kill -9 <pid of patroni " + leader.name() + ">");
         long fault = now();
@@ -345,8 +351,9 @@ class Lab07 implements Callable<Integer> {
         lab.say("A second application server starts now, with the same URL:");
         var newClients = new Workload(lab.startNanos(), load.rate, 0, load.users);
         ledgers.add(newClients.ledger());
+        live.add(newClients.ledger());
         newClients.start(writes, Endpoint.of(replica));
-        watch(Duration.ofSeconds(4));
+        live.watch(Duration.ofSeconds(4));
 
         lab.say("""
                 Action: Patroni comes back on %s. It finds the key held by %s, demotes its own server
@@ -357,8 +364,8 @@ class Lab07 implements Callable<Integer> {
         leader.start();
         waitStreaming(replica, leader);
         lab.event("\"" + leader.name() + "\" follows \"" + replica.name() + "\" again");
-        patroniStory(leader, logFrom).forEach(lab::result);
-        watch(Duration.ofSeconds(2));
+        PatroniLog.story(leader.patroniLog().subList(logFrom, leader.patroniLog().size()), 12).forEach(lab::result);
+        live.watch(Duration.ofSeconds(2));
         newClients.stop();
 
         // the writes of this step, from the moment Patroni died on the leader
@@ -405,7 +412,7 @@ class Lab07 implements Callable<Integer> {
         events.add(new Event(lab.elapsed(), "ANY 1"));
         Sql.exec(primary, "CREATE TABLE quorum_probe (t timestamptz)"); // now, while a commit can still be confirmed
         lab.show(primary, "SELECT application_name, state, sync_state FROM pg_stat_replication ORDER BY 1");
-        watch(Duration.ofSeconds(3));
+        live.watch(Duration.ofSeconds(3));
 
         lab.say("Action: stop " + standby2.name() + ". Observe: commits go on, confirmed by the other standby.");
         lab.command("kill <pid of patroni " + standby2.name() + ">    (Patroni stops its PostgreSQL)");
@@ -413,7 +420,7 @@ class Lab07 implements Callable<Integer> {
         standby2.stop();
         events.add(new Event(seconds(oneDown), "one standby down"));
         lab.event("Stopped \"" + standby2.name() + "\"");
-        watch(Duration.ofSeconds(4));
+        live.watch(Duration.ofSeconds(4));
         lab.show(primary, "SELECT application_name, state, sync_state FROM pg_stat_replication ORDER BY 1");
 
         lab.say("Action: stop " + standby.name() + " too. Observe: no standby can confirm; commits wait.");
@@ -421,25 +428,24 @@ class Lab07 implements Callable<Integer> {
         standby.stop();
         events.add(new Event(seconds(bothDown), "both down"));
         lab.event("Stopped \"" + standby.name() + "\"");
-        watch(Duration.ofSeconds(2));
+        live.watch(Duration.ofSeconds(2));
         var waiting = lab.show(primary, "SELECT coalesce(wait_event, '-') AS wait_event, count(*) AS sessions "
                 + "FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() "
                 + "GROUP BY 1 ORDER BY 2 DESC");
         long syncRep = (long) waiting.where(waiting.stringColumn("wait_event").isEqualTo("SyncRep"))
                 .longColumn("sessions").sum();
         lab.say("A session with statement_timeout = '1s' writes one row:");
-        var probe = probe(primary);
-        watch(Duration.ofSeconds(2));
-        boolean stillWaiting = "SyncRep".equals(Sql.scalar(primary,
-                "SELECT wait_event FROM pg_stat_activity WHERE application_name = 'pglab-probe'"));
+        lab.command(primary.psqlCommand() + " -c \"SET statement_timeout = '1s'\" -c \"INSERT INTO quorum_probe VALUES (now())\"");
+        var probe = CommitProbe.start(primary, "quorum_probe", Duration.ofSeconds(1));
+        live.watch(Duration.ofSeconds(2));
+        boolean stillWaiting = "SyncRep".equals(probe.waitEvent());
         lab.result(stillWaiting ? "After 2 s it still waits: statement_timeout does not end a wait for a standby."
-                : "It no longer waits: " + probe.get());
-        lab.command(primary.psqlCommand() + " -c \"SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
-                + "WHERE application_name = 'pglab-probe'\"");
-        Sql.exec(primary, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'pglab-probe'");
-        String warning = awaitProbe(probe);
+                : "It no longer waits: " + probe.answer(Duration.ZERO));
+        lab.command(primary.psqlCommand() + " -c \"" + CommitProbe.cancelSql() + "\"");
+        probe.cancel();
+        String warning = Objects.requireNonNullElse(probe.answer(Duration.ofSeconds(10)), "(no answer within 10 s)");
         lab.result("The probe's session was told: " + warning);
-        watch(Duration.ofSeconds(1));
+        live.watch(Duration.ofSeconds(1));
 
         lab.say("Action: start " + standby.name() + " again: it confirms, the waiting commits return.");
         lab.command(standby.startCommand());
@@ -447,7 +453,7 @@ class Lab07 implements Callable<Integer> {
         events.add(new Event(seconds(up), standby.name() + " starts"));
         standby.start();
         lab.event("Started \"" + standby.name() + "\"");
-        watch(Duration.ofSeconds(3));
+        live.watch(Duration.ofSeconds(3));
         ha.configure(parameters("synchronous_standby_names", null));
         lab.event("synchronous_standby_names reset (asynchronous again)");
 
@@ -471,15 +477,14 @@ class Lab07 implements Callable<Integer> {
         lab.show(primary, "SELECT application_name, state FROM pg_stat_replication ORDER BY 1");
         lab.show(s1, "SELECT application_name, state FROM pg_stat_replication ORDER BY 1");
         lab.show(s3, "SELECT status, sender_host, sender_port, slot_name FROM pg_stat_wal_receiver");
-        var state = Sql.query(s3, "SELECT status, sender_port FROM pg_stat_wal_receiver");
-        String upstream = nodeByLinkPort((int) state.longColumn("sender_port").getLong(0));
+        String upstream = ha.upstreamOf(s3).orElse("none");
 
         var primaryLink = ha.link(primary.name());
         var s1Link = ha.link(s1.name());
         long fromPrimary = primaryLink.bytesToStandby();
         long fromS1 = s1Link.bytesToStandby();
         long t0 = now();
-        watch(Duration.ofSeconds(4));
+        live.watch(Duration.ofSeconds(4));
         double span = (now() - t0) / 1e9;
         double primaryRate = (primaryLink.bytesToStandby() - fromPrimary) / span;
         double forwardedRate = (s1Link.bytesToStandby() - fromS1) / span;
@@ -493,101 +498,41 @@ class Lab07 implements Callable<Integer> {
         s1.stop();
         events.add(new Event(seconds(stopped), s1.name() + " stopped"));
         lab.event("Stopped \"" + s1.name() + "\"");
-        String after = awaitUpstream(s3, primary, Duration.ofSeconds(60));
+        awaitUpstream(s3, primary, Duration.ofSeconds(60));
         double gap = (now() - stopped) / 1e9;
-        lab.event(String.format(Locale.ROOT, "\"%s\" streams from \"%s\", %.1f s after %s stopped", CASCADE, after, gap,
+        lab.event(String.format(Locale.ROOT, "\"%s\" streams from \"%s\", %.1f s after %s stopped", CASCADE, primary.name(), gap,
                 s1.name()));
         lab.show(s3, "SELECT status, sender_host, sender_port FROM pg_stat_wal_receiver");
-        return new Cascade(state.stringColumn("status").get(0), upstream, primaryRate, forwardedRate, gap, after);
+        String state = Sql.scalar(s3, "SELECT status FROM pg_stat_wal_receiver");
+        return new Cascade(state, upstream, primaryRate, forwardedRate, gap, ha.upstreamOf(s3).orElse("none"));
     }
 
     // ---- measurement helpers ----
 
     private EtcdWatch.Change awaitLeaderKey(long since, Predicate<EtcdWatch.Change> matching, String what) {
-        resumeLines();
-        return leaderKey.await(since, matching, Duration.ofSeconds(ttl * 3L + 30), this::watchLine)
+        live.resume();
+        return leaderKey.await(since, matching, Duration.ofSeconds(ttl * 3L + 30), live::tick)
                 .orElseThrow(() -> new LabException("the leader key did not " + what + " within " + (ttl * 3 + 30) + " s"));
+    }
+
+    /** Waits, with live lines, until {@code node} streams from {@code expected}. */
+    private void awaitUpstream(PatroniNode node, PatroniNode expected, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        live.resume();
+        while (!ha.upstreamOf(node).orElse("").equals(expected.name())) {
+            if (System.nanoTime() > deadline) {
+                throw new LabException(node.name() + " did not stream from " + expected.name() + " within "
+                        + timeout.toSeconds() + " s");
+            }
+            Wait.sleep(Duration.ofMillis(100));
+            live.tick();
+        }
     }
 
     private void waitStreaming(PatroniNode upstream, PatroniNode standby) {
         Wait.until("\"" + standby.name() + "\" streams from \"" + upstream.name() + "\"", upstream,
                 "SELECT state FROM pg_stat_replication WHERE application_name = '" + standby.name() + "'", "streaming",
                 Duration.ofSeconds(120));
-    }
-
-    /** Waits until {@code node}'s WAL receiver streams from {@code expected}'s link; returns that node's name. */
-    private String awaitUpstream(PatroniNode node, PatroniNode expected, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                var t = Sql.query(node, "SELECT status, sender_port FROM pg_stat_wal_receiver");
-                if (t.rowCount() == 1 && t.stringColumn("status").get(0).equals("streaming")
-                        && nodeByLinkPort((int) t.longColumn("sender_port").getLong(0)).equals(expected.name())) {
-                    return expected.name();
-                }
-            } catch (LabException e) {
-                // the node restarts its WAL receiver: ask again
-            }
-            watch(Duration.ofMillis(500));
-        }
-        throw new LabException(node.name() + " did not stream from " + expected.name() + " within " + timeout.toSeconds() + " s");
-    }
-
-    private String nodeByLinkPort(int port) {
-        return ha.members().stream().filter(m -> m.config().connectPort() == port || m.port() == port)
-                .map(PatroniNode::name).findFirst().orElse("port " + port);
-    }
-
-    /** A session that sets statement_timeout and writes a row; the first line of what it was told. */
-    private AtomicReference<String> probe(PatroniNode primary) {
-        var told = new AtomicReference<String>();
-        lab.command(primary.psqlCommand() + " -c \"SET statement_timeout = '1s'\" -c \"INSERT INTO quorum_probe VALUES (now())\"");
-        Thread.ofVirtual().start(() -> {
-            try (var c = primary.connect(); var st = c.createStatement()) {
-                st.execute("SET application_name = 'pglab-probe'");
-                st.execute("SET statement_timeout = '1s'");
-                st.execute("INSERT INTO quorum_probe VALUES (now())");
-                var w = st.getWarnings();
-                String detail = w instanceof PSQLWarning pw && pw.getServerErrorMessage() != null
-                        ? " DETAIL: " + pw.getServerErrorMessage().getDetail() : "";
-                told.set(w == null ? "INSERT 0 1" : "WARNING: " + w.getMessage() + detail);
-            } catch (SQLException e) {
-                told.set("ERROR: " + e.getMessage().lines().findFirst().orElse(""));
-            }
-        });
-        return told;
-    }
-
-    private String awaitProbe(AtomicReference<String> probe) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (probe.get() == null && System.nanoTime() < deadline) {
-            Wait.sleep(Duration.ofMillis(20));
-        }
-        return probe.get() == null ? "(no answer within 10 s)" : probe.get();
-    }
-
-    /** Patroni's log from line {@code from} on: its decisions, not its heartbeats. */
-    private static List<String> patroniStory(PatroniNode node, int from) {
-        var lines = node.patroniLog();
-        var story = new ArrayList<String>();
-        for (String line : lines.subList(Math.min(from, lines.size()), lines.size())) {
-            if (line.contains("no action.") || line.contains("Lock owner") || line.isBlank()) {
-                continue;
-            }
-            String message = line.length() > 24 ? line.substring(24) : line; // after "YYYY-MM-DD HH:MM:SS,mmm "
-            if (!story.isEmpty() && story.get(story.size() - 1).endsWith(message)) {
-                continue; // Patroni repeats "in progress" at every loop
-            }
-            if (line.contains("rewind") || line.contains("diverged") || line.contains("Done!") || line.contains("Demoting")
-                    || line.contains("starting as a secondary") || line.contains("following a leader")
-                    || line.contains("promoted") || line.contains("crash recovery")) {
-                story.add(line.length() > 11 ? line.substring(11) : line); // the date is noise; the time is not
-            }
-            if (story.size() >= 12) {
-                break;
-            }
-        }
-        return story;
     }
 
     private long lostAbsentOn(PatroniNode node, Audit.Result audit) {
@@ -627,54 +572,6 @@ class Lab07 implements Callable<Integer> {
             l.writes().stream().filter(matching).forEach(all::record);
         }
         return all;
-    }
-
-    /** A line a second: what the clients saw, and who holds the leader key. */
-    private void watch(Duration duration) {
-        long end = System.nanoTime() + duration.toNanos();
-        resumeLines();
-        while (System.nanoTime() < end) {
-            Wait.sleep(Duration.ofNanos(Math.min(1_000_000_000L, end - System.nanoTime())));
-            watchLine();
-        }
-    }
-
-    private long lastOk;
-    private long lastFailed;
-    private long lastLine;
-
-    private void watchLine() {
-        if (System.nanoTime() - lastLine < 990_000_000L) {
-            return;
-        }
-        lastLine = System.nanoTime();
-        long ok = ledgers.stream().mapToLong(Ledger::ok).sum();
-        long failed = ledgers.stream().mapToLong(l -> l.failed() + l.unknown()).sum();
-        lab.result(String.format(Locale.ROOT, "t=%5.1fs  writes: %4d ok, %4d failed  |  leader key: %s",
-                lab.elapsed(), ok - lastOk, failed - lastFailed, ha.leaderInEtcd().orElse("(nobody)")));
-        lastOk = ok;
-        lastFailed = failed;
-    }
-
-    /** After a pause (a step without live lines) the counts start afresh: the next line covers one second. */
-    private void resumeLines() {
-        if (System.nanoTime() - lastLine > 2_000_000_000L) {
-            lastLine = System.nanoTime();
-            lastOk = ledgers.stream().mapToLong(Ledger::ok).sum();
-            lastFailed = ledgers.stream().mapToLong(l -> l.failed() + l.unknown()).sum();
-        }
-    }
-
-    private void watchUntil(java.util.function.BooleanSupplier done, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        resumeLines();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new LabException("no write was acknowledged by the new primary within " + timeout.toSeconds() + " s");
-            }
-            Wait.sleep(Duration.ofMillis(20));
-            watchLine();
-        }
     }
 
     // ---- lab04, the summary, the charts ----

@@ -175,6 +175,24 @@ public final class Patroni implements AutoCloseable {
         return links.get(name);
     }
 
+    /**
+     * The member {@code node} streams WAL from, by the port its WAL receiver is connected to (a
+     * member's link, or its server); empty while it does not stream.
+     */
+    public Optional<String> upstreamOf(PatroniNode node) {
+        try {
+            var receiver = Sql.query(node, "SELECT status, sender_port FROM pg_stat_wal_receiver");
+            if (receiver.rowCount() != 1 || !receiver.stringColumn("status").get(0).equals("streaming")) {
+                return Optional.empty();
+            }
+            long port = receiver.longColumn("sender_port").getLong(0);
+            return members.values().stream().filter(m -> m.config().connectPort() == port || m.port() == port)
+                    .map(PatroniNode::name).findFirst();
+        } catch (LabException e) {
+            return Optional.empty(); // restarting, or its WAL receiver is between two connections
+        }
+    }
+
     /** The members as Patroni's REST API of any running member lists them. */
     public JsonNode clusterView() {
         LabException last = null;
