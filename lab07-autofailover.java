@@ -23,6 +23,8 @@ import java.util.function.Predicate;
 import labkit.cluster.CommitProbe;
 import labkit.cluster.EtcdWatch;
 import labkit.cluster.LabException;
+import labkit.cluster.DockerPatroni;
+import labkit.cluster.LocalPatroni;
 import labkit.cluster.Patroni;
 import labkit.cluster.PatroniConfig;
 import labkit.cluster.PatroniLog;
@@ -131,19 +133,21 @@ class Lab07 implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var timing = new PatroniConfig.Timing(ttl, loopWait, retryTimeout);
-        if (!options.runtime.equals("local") && !options.runtime.equals("auto")) {
-            throw new LabException("lab07 runs on --runtime local for now (the compose profile ha is not there yet)");
+        String runtime = switch (options.runtime) {
+            case "auto" -> DockerPatroni.available() ? "docker" : "local";
+            case "local", "docker" -> options.runtime;
+            default -> throw new LabException("--runtime must be auto, docker or local (got \"" + options.runtime + "\")");
+        };
+        if (runtime.equals("local")) {
+            LocalPatroni.requireInstalled(); // before anything starts: one line naming what is missing
         }
-        Patroni.requireInstalled(); // before anything starts: one line naming what is missing
         lab = Lab.start("lab07", "Automated failover with Patroni and etcd", options);
-        lab.summary().put("runtime", "local");
-        PgInstall pg = PgBinaries.find(options.pgBin, options.pgVersion, false, lab::progress);
-        int base = Ports.block(options.port, 15432, Patroni.PORTS);
-        try (var cluster = Patroni.start("pglab", pg, base, timing, lab, lab.out().resolve("logs"))) {
+        try (var cluster = openCluster(runtime, timing)) {
             ha = cluster;
+            lab.summary().put("runtime", ha.runtime());
             live = new StatusLine(lab, "leader key", () -> ha.leaderInEtcd().orElse("(nobody)"));
             lab.step("7.1", "The managed cluster");
-            var primary = managedCluster(pg);
+            var primary = managedCluster();
             var standby = ha.node(STANDBY);
             var workload = load.builtin(lab);
             ledgers.add(workload.ledger());
@@ -181,8 +185,8 @@ class Lab07 implements Callable<Integer> {
             lab.table(comparison(failover, manual));
             report(failover, rejoin, split, quorum, cascade, manual, results.ledger());
             plots(results.ledger());
-            lab.summary().putObject("versions").put("patroni", patroniVersion()).put("etcd", ha.etcd().version())
-                    .put("postgres", primary.version());
+            lab.summary().putObject("versions").put("patroni", primary.status().path("patroni").path("version").asText())
+                    .put("etcd", ha.etcd().version()).put("postgres", primary.version());
             if (options.keep) {
                 ha.members().stream().filter(PatroniNode::isRunning)
                         .forEach(m -> lab.result(m.name() + ": " + m.psqlCommand() + "    (Patroni: " + m.rest().url("/patroni") + ")"));
@@ -193,8 +197,21 @@ class Lab07 implements Callable<Integer> {
         return 0;
     }
 
+    /** Processes of this machine, or compose.ha.yaml's containers; ports in one block from --port. */
+    private Patroni openCluster(String runtime, PatroniConfig.Timing timing) {
+        int base = Ports.block(options.port, 15432, Patroni.PORTS);
+        Path logs = lab.out().resolve("logs");
+        if (runtime.equals("docker")) {
+            String major = options.pgVersion != null ? options.pgVersion : labkit.cluster.Env.get().pgMajor();
+            return DockerPatroni.start("pglab-lab07", major, base, timing, lab, logs);
+        }
+        PgInstall pg = PgBinaries.find(options.pgBin, options.pgVersion, false, lab::progress);
+        lab.event("Using PostgreSQL " + pg.version() + " from " + pg.binDir());
+        return LocalPatroni.start("pglab", pg, base, timing, lab, logs);
+    }
+
     /** 7.1: etcd, a leader with Pagila, a replica; Patroni's view and its timing settings. */
-    private PatroniNode managedCluster(PgInstall pg) {
+    private PatroniNode managedCluster() {
         lab.say("""
                 etcd keeps the cluster's state: who leads (a key with a lease), the members, the settings. One
                 etcd member is enough for a lab; production runs three or five, so that the store itself
@@ -203,10 +220,9 @@ class Lab07 implements Callable<Integer> {
                 node sits in its own zone: the others reach it through its link (its connect_address),
                 which delays each packet by %d ms each way, so WAL takes that long to reach a replica.""".formatted(
                 load.linkDelay.toMillis()));
-        lab.command(String.join(" ", labkit.cluster.Etcd.command(Path.of("<data dir>"), ha.etcd().clientPort(),
-                ha.etcd().peerPort())));
+        lab.command(ha.etcdCommand());
         var primary = ha.start(PRIMARY, Map.of());
-        lab.command(primary.startCommand() + "    (the file: " + primary.config().file().getFileName() + ")");
+        lab.command(primary.startCommand());
         try (Connection c = primary.connect()) {
             var dataset = Pagila.load(c, options.dataset, options.scale, lab::progress);
             lab.result(String.format(Locale.ROOT, "Loaded the %s Pagila (scale %d) in %.1f s through the leader.",
@@ -220,7 +236,7 @@ class Lab07 implements Callable<Integer> {
         ha.members().forEach(m -> ha.link(m.name()).delay(load.linkDelay, load.jitter));
         leaderKey = ha.etcd().watch(ha.leaderKey(), lab.startNanos());
         lab.say("Patroni's view of the cluster:");
-        lab.command(String.join(" ", ha.listCommand(primary)));
+        lab.command(primary.listCommand());
         lab.result(ha.list());
         lab.command("curl -s " + primary.rest().url("/cluster"));
         lab.result(compact(ha.clusterView()));
@@ -244,7 +260,7 @@ class Lab07 implements Callable<Integer> {
         live.watch(STEADY);
         var promotion = PromotionWatch.start(replica, lab.startNanos());
         lab.say("Action: the leader's zone fails: Patroni and PostgreSQL are killed and its network is cut at once.");
-        lab.command("kill -9 <pid of patroni " + leader.name() + "> <postmaster and its children>");
+        lab.command(leader.killCommand());
         long fault = now();
         ha.link(leader.name()).cut(); // first: the WAL still on its way is lost with the zone, as it would be
         leader.kill();
@@ -335,7 +351,7 @@ class Lab07 implements Callable<Integer> {
                 leader.name(), replica.name()));
         live.watch(Duration.ofSeconds(2));
         var promotion = PromotionWatch.start(replica, lab.startNanos());
-        lab.command("kill -9 <pid of patroni " + leader.name() + ">");
+        lab.command(leader.killPatroniCommand());
         long fault = now();
         leader.killPatroni();
         events.add(new Event(seconds(fault), "Patroni killed"));
@@ -415,7 +431,7 @@ class Lab07 implements Callable<Integer> {
         live.watch(Duration.ofSeconds(3));
 
         lab.say("Action: stop " + standby2.name() + ". Observe: commits go on, confirmed by the other standby.");
-        lab.command("kill <pid of patroni " + standby2.name() + ">    (Patroni stops its PostgreSQL)");
+        lab.command(standby2.stopCommand());
         long oneDown = now();
         standby2.stop();
         events.add(new Event(seconds(oneDown), "one standby down"));
@@ -424,6 +440,7 @@ class Lab07 implements Callable<Integer> {
         lab.show(primary, "SELECT application_name, state, sync_state FROM pg_stat_replication ORDER BY 1");
 
         lab.say("Action: stop " + standby.name() + " too. Observe: no standby can confirm; commits wait.");
+        lab.command(standby.stopCommand());
         long bothDown = now();
         standby.stop();
         events.add(new Event(seconds(bothDown), "both down"));
@@ -494,6 +511,7 @@ class Lab07 implements Callable<Integer> {
 
         lab.say("Action: stop " + s1.name() + ". Observe " + CASCADE + ": it loses its upstream until Patroni points it at "
                 + "the leader.");
+        lab.command(s1.stopCommand());
         long stopped = now();
         s1.stop();
         events.add(new Event(seconds(stopped), s1.name() + " stopped"));
@@ -697,11 +715,6 @@ class Lab07 implements Callable<Integer> {
                     m.path("port").asInt(), m.path("timeline").asText("-")));
         }
         return String.join("\n", lines);
-    }
-
-    private String patroniVersion() {
-        return labkit.cluster.Processes.run(List.of(labkit.cluster.Tools.require("patroni").toString(), "--version"), Map.of(), Duration.ofSeconds(30)).strip()
-                .replace("patroni ", "");
     }
 
     private long now() {

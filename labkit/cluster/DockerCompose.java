@@ -19,23 +19,30 @@ final class DockerCompose {
 
     private final List<String> cli;
     private final Path root;
+    private final String file;
     private final String project;
     private final Map<String, String> env = new HashMap<>();
 
-    private DockerCompose(List<String> cli, Path root, String project) {
+    private DockerCompose(List<String> cli, Path root, String file, String project) {
         this.cli = cli;
         this.root = root;
+        this.file = file;
         this.project = project;
     }
 
     /** Finds the compose CLI, or says how to get one. */
     static DockerCompose find(Path root, String project) {
+        return find(root, "compose.yaml", project);
+    }
+
+    /** The same, for another compose file of the pglab folder (lab07's compose.ha.yaml). */
+    static DockerCompose find(Path root, String file, String project) {
         for (List<String> cli : List.of(List.of("docker", "compose"), List.of("docker-compose"))) {
             var version = new ArrayList<>(cli);
             version.add("version");
             try {
                 Processes.run(version, Map.of(), Duration.ofSeconds(20));
-                return new DockerCompose(cli, root, project);
+                return new DockerCompose(cli, root, file, project);
             } catch (LabException notThisOne) {
                 // try the next spelling
             }
@@ -63,13 +70,14 @@ final class DockerCompose {
 
     /** The same CLI call, as a student types it in the pglab folder. */
     String commandLine(String... args) {
-        return String.join(" ", cli) + " -p " + project + " " + String.join(" ", args);
+        return String.join(" ", cli) + (file.equals("compose.yaml") ? "" : " -f " + file) + " -p " + project + " "
+                + String.join(" ", args);
     }
 
     /** The CLI with this project's file, folder and name: what other tools (k6) add their arguments to. */
     List<String> command() {
         var command = new ArrayList<>(cli);
-        command.addAll(List.of("-f", root.resolve("compose.yaml").toString(), "--project-directory", root.toString(),
+        command.addAll(List.of("-f", root.resolve(file).toString(), "--project-directory", root.toString(),
                 "-p", project));
         return command;
     }

@@ -19,15 +19,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One etcd member on 127.0.0.1: the consensus store in which Patroni keeps its leader key. A lab
- * runs one member; production runs three or five, so that the store itself survives a failure.
- * The kit talks to etcd's v3 JSON gateway ({@code /v3/kv/range}, {@code /v3/watch}: keys and
- * values in base64), which etcd 3.4 serves on its client port.
+ * One etcd member, reached on 127.0.0.1: the consensus store in which Patroni keeps its leader
+ * key. A lab runs one member; production runs three or five, so that the store itself survives a
+ * failure. Either a process of this machine ({@link #start}) or a container's published client
+ * port ({@link #at}). The kit talks to etcd's v3 JSON gateway ({@code /v3/kv/range},
+ * {@code /v3/watch}: keys and values in base64), which etcd 3.4 and 3.5 serve on the client port.
  */
 public final class Etcd implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
+    /** The local process, or null for a container (the runtime owns that). */
     private final ServerProcess process;
     private final int clientPort;
     private final int peerPort;
@@ -64,11 +66,18 @@ public final class Etcd implements AutoCloseable {
         return etcd;
     }
 
+    /** An etcd in a container, its client port published on 127.0.0.1; waits until it reports healthy. */
+    public static Etcd at(int clientPort) {
+        var etcd = new Etcd(null, clientPort, -1);
+        etcd.awaitHealthy();
+        return etcd;
+    }
+
     private void awaitHealthy() {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         String last = "(no answer yet)";
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
+            if (process != null && !process.isAlive()) {
                 throw new LabException("etcd exited at start: " + process.lastLogLine() + " (log: " + process.log() + ")");
             }
             try {
@@ -80,7 +89,9 @@ public final class Etcd implements AutoCloseable {
             }
             Wait.sleep(Duration.ofMillis(100));
         }
-        process.kill();
+        if (process != null) {
+            process.kill();
+        }
         throw new LabException("etcd did not become healthy within " + START_TIMEOUT.toSeconds() + " s: " + last);
     }
 
@@ -145,13 +156,16 @@ public final class Etcd implements AutoCloseable {
         return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
     }
 
-    public ServerProcess process() {
-        return process;
+    /** The local process; empty for a container. */
+    public Optional<ServerProcess> process() {
+        return Optional.ofNullable(process);
     }
 
-    /** Stops the member (SIGTERM; nothing in it outlives the lab). */
+    /** Stops a local member (SIGTERM; nothing in it outlives the lab); a container is its runtime's to stop. */
     @Override
     public void close() {
-        process.terminate(Duration.ofSeconds(5));
+        if (process != null) {
+            process.terminate(Duration.ofSeconds(5));
+        }
     }
 }

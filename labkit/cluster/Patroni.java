@@ -2,101 +2,74 @@
 package labkit.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * A cluster managed by Patroni on this machine: one etcd member and Patroni members, each
- * running one PostgreSQL server. Every member's {@code connect_address} is a {@link Link} in
- * front of its server, so everything the other members send it (WAL streaming, base backups,
- * pg_rewind) crosses the link: the link is the node's network, which a zone failure cuts.
- * Clients reach the servers directly. Closing the cluster kills everything it started (Patroni,
- * PostgreSQL, etcd, links) and keeps the logs, unless {@code keep}.
+ * A cluster managed by Patroni: one etcd member and Patroni members, each running one PostgreSQL
+ * server, as processes of this machine ({@link LocalPatroni}) or containers of compose.ha.yaml
+ * ({@link DockerPatroni}). Every member's {@code connect_address} is a {@link Link} in front of
+ * its server, so everything the other members send it (WAL streaming, base backups, pg_rewind)
+ * crosses the link: the link is the node's network, which a zone failure cuts. Clients reach the
+ * servers directly. Closing the cluster removes everything it started and keeps the logs, unless
+ * {@link #keep}.
  *
  * <p>Ports, in a block from {@code base}: server i on base+i, its link on base+10+i, its REST API
  * on base+20+i, etcd's client and peer ports on base+30 and base+31.
  */
-public final class Patroni implements AutoCloseable {
+public abstract class Patroni implements AutoCloseable {
     public static final int PORTS = 32;
-    /** Debian's packages for the programs; Patroni 3.0 and etcd 3.4 on bookworm. */
-    public static final Map<String, String> PROGRAMS = programs();
-
-    private static Map<String, String> programs() {
-        var programs = new LinkedHashMap<String, String>(); // in the order the error line names them
-        programs.put("patroni", "patroni");
-        programs.put("patronictl", "patroni");
-        programs.put("etcd", "etcd-server");
-        return java.util.Collections.unmodifiableMap(programs);
-    }
+    private static final int MAX_MEMBERS = 10;
 
     private final String scope;
-    private final PgInstall pg;
     private final int base;
     private final PatroniConfig.Timing timing;
-    private final Narrator narrator;
-    private final Path workDir;
-    private final Path logDir;
+    final Narrator narrator;
     private final Map<String, PatroniNode> members = new LinkedHashMap<>();
     private final Map<String, Link> links = new LinkedHashMap<>();
     private final Thread shutdownHook = new Thread(this::teardown, "pglab-patroni-teardown");
-    private Etcd etcd;
+    Etcd etcd;
     private boolean keep;
     private boolean closed;
 
-    private Patroni(String scope, PgInstall pg, int base, PatroniConfig.Timing timing, Narrator narrator, Path logDir) {
+    Patroni(String scope, int base, PatroniConfig.Timing timing, Narrator narrator) {
         this.scope = scope;
-        this.pg = pg;
         this.base = base;
         this.timing = timing;
         this.narrator = narrator;
-        this.logDir = logDir;
-        try {
-            this.workDir = Files.createTempDirectory("pglab-patroni-");
-        } catch (IOException e) {
-            throw new LabException("cannot create a work dir: " + e.getMessage());
-        }
-        OsUser.chown(workDir);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
-    /**
-     * Checks that Patroni, patronictl and etcd are installed (one line naming what is missing) and
-     * that PostgreSQL has the programs Patroni runs, then starts etcd.
-     */
-    public static Patroni start(String scope, PgInstall pg, int base, PatroniConfig.Timing timing, Narrator narrator,
-                                Path logDir) {
-        requireInstalled();
-        for (String program : List.of("initdb", "pg_ctl", "pg_basebackup", "pg_rewind", "pg_controldata")) {
-            pg.tool(program);
-        }
-        var cluster = new Patroni(scope, pg, base, timing, narrator, logDir);
-        try {
-            cluster.startEtcd();
-        } catch (RuntimeException e) {
-            cluster.close();
-            throw e;
-        }
-        return cluster;
-    }
+    /** "local" or "docker", as written to summary.json. */
+    public abstract String runtime();
 
-    /** One line naming whatever of Patroni, patronictl and etcd is not installed, and the packages that bring them. */
-    public static void requireInstalled() {
-        Tools.requireAll("the local runtime of this lab", PROGRAMS, null);
-    }
+    /** Creates member number {@code index} (not started) whose others reach it through {@code linkPort}. */
+    abstract PatroniNode create(String name, Map<String, String> tags, int index);
 
-    private void startEtcd() {
-        int client = base + 30;
-        narrator.event("Starting etcd (one member) on port " + client);
-        etcd = Etcd.start(workDir.resolve("etcd"), client, client + 1, workDir.resolve("etcd").resolve("etcd.log"));
-    }
+    /** The address the links listen on: where the members reach this machine. */
+    abstract String linkBindAddress();
+
+    /** How a student starts the same etcd. */
+    public abstract String etcdCommand();
+
+    /** How to tear down what {@link #keep} left running. */
+    abstract String teardownHint();
+
+    /** Removes every process or container, and the data. */
+    abstract void destroy();
+
+    /** Copies the members' PostgreSQL and Patroni logs, and etcd's, to the lab's log folder. */
+    abstract void saveLogs();
+
+    int pgPort(int index) { return base + index; }
+
+    int linkPort(int index) { return base + 10 + index; }
+
+    int restPort(int index) { return base + 20 + index; }
+
+    int etcdPort() { return base + 30; }
 
     public Etcd etcd() { return etcd; }
 
@@ -115,46 +88,26 @@ public final class Patroni implements AutoCloseable {
     }
 
     /**
-     * A member, written but not started: the first member started bootstraps the cluster (initdb)
-     * and leads; the next ones take a base backup from the leader (or from the member named in
-     * their {@code replicatefrom} tag) and follow.
-     */
-    public PatroniNode member(String name, Map<String, String> tags) {
-        int i = members.size();
-        if (i >= 10) {
-            throw new LabException("a Patroni cluster of the kit has at most 10 members");
-        }
-        Path nodeDir = workDir.resolve(name);
-        try {
-            Files.createDirectories(nodeDir);
-        } catch (IOException e) {
-            throw new LabException("cannot create " + nodeDir + ": " + e.getMessage());
-        }
-        int pgPort = base + i;
-        Ports.requireFree("the replication link of " + name, base + 10 + i);
-        Link link = Link.open("127.0.0.1", base + 10 + i, "127.0.0.1", pgPort);
-        links.put(name, link);
-        var config = new PatroniConfig(scope, name, pgPort, link.port(), base + 20 + i, etcd.endpoint(), nodeDir,
-                pg.binDir(), timing, tags);
-        config.write(Env.get().root().resolve("conf"));
-        var node = new PatroniNode(config);
-        members.put(name, node);
-        return node;
-    }
-
-    /**
      * Creates and starts a member; returns once its server accepts connections. The first one
-     * bootstraps the cluster, and the kit then creates the lab's database in it.
+     * bootstraps the cluster (initdb) and leads, and the kit creates the lab's database in it; the
+     * next ones take a base backup from the leader (or from the member named in their
+     * {@code replicatefrom} tag) and follow.
      */
     public PatroniNode start(String name, Map<String, String> tags) {
-        boolean bootstraps = members.isEmpty();
-        var node = member(name, tags);
+        int index = members.size();
+        if (index >= MAX_MEMBERS) {
+            throw new LabException("a Patroni cluster of the kit has at most " + MAX_MEMBERS + " members");
+        }
+        var node = create(name, tags, index);
+        members.put(name, node);
         narrator.event("Starting Patroni member \"" + name + "\" (PostgreSQL on port " + node.port() + ", REST API on "
-                + node.config().restPort() + ", reached by the others through its link on " + node.config().connectPort() + ")");
+                + restPort(index) + ", reached by the others through its link on " + node.connectPort() + ")");
         node.start();
-        if (bootstraps) {
+        if (index == 0) {
             Sql.execIn(node, "postgres", "CREATE DATABASE " + Env.get().database());
         }
+        Ports.requireFree("the replication link of " + name, linkPort(index));
+        links.put(name, Link.open(linkBindAddress(), linkPort(index), "127.0.0.1", node.port()));
         return node;
     }
 
@@ -186,60 +139,43 @@ public final class Patroni implements AutoCloseable {
                 return Optional.empty();
             }
             long port = receiver.longColumn("sender_port").getLong(0);
-            return members.values().stream().filter(m -> m.config().connectPort() == port || m.port() == port)
+            return members.values().stream().filter(m -> m.connectPort() == port || m.port() == port)
                     .map(PatroniNode::name).findFirst();
         } catch (LabException e) {
             return Optional.empty(); // restarting, or its WAL receiver is between two connections
         }
     }
 
-    /** The members as Patroni's REST API of any running member lists them. */
-    public JsonNode clusterView() {
-        LabException last = null;
-        for (PatroniNode node : members.values()) {
-            if (node.patroniAlive()) {
-                try {
-                    return node.rest().cluster();
-                } catch (LabException e) {
-                    last = e;
-                }
-            }
-        }
-        throw last != null ? last : new LabException("no Patroni member is running");
-    }
-
-    /** {@code patronictl list}, as a student runs it: the table of members, roles, states, timelines, lag. */
-    public String list() {
-        PatroniNode any = members.values().stream().filter(PatroniNode::patroniAlive).findFirst()
+    /** A member whose Patroni runs, to ask about the whole cluster. */
+    public PatroniNode anyRunning() {
+        return members.values().stream().filter(PatroniNode::patroniAlive).findFirst()
                 .orElseThrow(() -> new LabException("no Patroni member is running"));
-        return Processes.run(listCommand(any), Map.of(), Duration.ofSeconds(30));
     }
 
-    public List<String> listCommand(PatroniNode via) {
-        return OsUser.asServerUser(List.of(Tools.require("patronictl").toString(), "-c", via.config().file().toString(),
-                "list"));
+    /** The members as Patroni's REST API lists them (/cluster). */
+    public JsonNode clusterView() {
+        return anyRunning().rest().cluster();
+    }
+
+    /** {@code patronictl list}: the table of members, roles, states, timelines, lag. */
+    public String list() {
+        return anyRunning().list();
     }
 
     /** Merges {@code patch} into the cluster-wide settings in etcd (what patronictl edit-config does). */
     public JsonNode configure(JsonNode patch) {
-        PatroniNode any = members.values().stream().filter(PatroniNode::patroniAlive).findFirst()
-                .orElseThrow(() -> new LabException("no Patroni member is running"));
-        return any.rest().patchConfig(patch);
+        return anyRunning().rest().patchConfig(patch);
     }
 
     /**
-     * --keep: everything stays up; the logs are saved now. The links live in this JVM and end
-     * with it, so the members are told to reach each other directly first. Returns how to tear
-     * down: Patroni first (each stops its PostgreSQL), etcd last, then the work dir.
+     * --keep: everything stays up and the logs are saved now. The links live in this JVM and end
+     * with it, so the members are told to reach each other directly first. Returns how to tear down.
      */
     public String keep() {
         keep = true;
         members.values().stream().filter(PatroniNode::patroniAlive).forEach(PatroniNode::connectDirectly);
         saveLogs();
-        var pids = new ArrayList<String>();
-        members.values().stream().filter(PatroniNode::patroniAlive).forEach(m -> pids.add(String.valueOf(m.patroniPid())));
-        return "kill " + String.join(" ", pids) + "    (Patroni: each stops its PostgreSQL)\n  kill "
-                + etcd.process().pid() + "    (etcd)\n  rm -rf " + workDir;
+        return teardownHint();
     }
 
     @Override
@@ -247,10 +183,7 @@ public final class Patroni implements AutoCloseable {
         teardown();
     }
 
-    /**
-     * Once, from close() or the shutdown hook (Ctrl+C). A crash-stop of everything: nothing here
-     * needs a clean shutdown, and a leader stopped cleanly would hand its key to a replica first.
-     */
+    /** Once, from close() or the shutdown hook (Ctrl+C). */
     private synchronized void teardown() {
         if (closed) {
             return;
@@ -259,39 +192,8 @@ public final class Patroni implements AutoCloseable {
         if (keep) {
             return;
         }
-        for (PatroniNode node : members.values()) {
-            try {
-                node.kill();
-            } catch (RuntimeException e) {
-                System.err.println("could not stop " + node.name() + ": " + e.getMessage());
-            }
-        }
-        links.values().forEach(Link::close);
-        if (etcd != null) {
-            etcd.close();
-        }
         saveLogs();
-        LocalRuntime.deleteTree(workDir);
-    }
-
-    private void saveLogs() {
-        try {
-            Files.createDirectories(logDir);
-            for (PatroniNode node : members.values()) {
-                copy(node.postgresLog(), logDir.resolve(node.name() + ".log"));
-                copy(node.config().patroniLog(), logDir.resolve(node.name() + ".patroni.log"));
-            }
-            if (etcd != null) {
-                copy(etcd.process().log(), logDir.resolve("etcd.log"));
-            }
-        } catch (IOException e) {
-            System.err.println("could not keep the logs in " + logDir + ": " + e.getMessage());
-        }
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        if (Files.exists(from)) {
-            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
+        links.values().forEach(Link::close);
+        destroy();
     }
 }

@@ -2,73 +2,83 @@
 package labkit.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
- * A PostgreSQL server managed by Patroni on this machine: one member of a {@link Patroni}
- * cluster. As a {@link Node} it is the server (SQL, waits and samplers work on it as on any
- * node); its verbs go through Patroni, which owns the server's life: {@link #start} starts
- * Patroni (which starts, bootstraps or rewinds PostgreSQL), {@link #stop} stops Patroni (which
- * stops PostgreSQL), {@link #kill} crashes both, {@link #killPatroni} only the manager.
+ * A PostgreSQL server managed by Patroni: one member of a {@link Patroni} cluster, on this
+ * machine or in a container. As a {@link Node} it is the server (SQL, waits and samplers work on
+ * it as on any node); its verbs go through Patroni, which owns the server's life: {@link #start}
+ * starts Patroni (which starts, bootstraps or rewinds PostgreSQL), {@link #stop} stops Patroni
+ * (which stops PostgreSQL), {@link #kill} crashes the whole node, {@link #killPatroni} only the
+ * manager. The {@code …Command} methods say what a student types for the same.
  */
-public final class PatroniNode implements Node {
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+public abstract class PatroniNode implements Node {
+    static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
-    private PatroniConfig config;
+    private final String name;
+    private final int port;
+    private final int connectPort;
     private final PatroniRest rest;
-    private final Path postgresLog;
-    private ServerProcess patroni;
 
-    PatroniNode(PatroniConfig config) {
-        this.config = config;
-        this.rest = new PatroniRest("127.0.0.1", config.restPort());
-        this.postgresLog = config.nodeDir().resolve(config.name() + ".log");
+    /**
+     * @param port        where the kit reaches the server on 127.0.0.1
+     * @param connectPort where the other members reach it: its replication link
+     * @param restPort    where the kit reaches Patroni's REST API on 127.0.0.1
+     */
+    PatroniNode(String name, int port, int connectPort, int restPort) {
+        this.name = name;
+        this.port = port;
+        this.connectPort = connectPort;
+        this.rest = new PatroniRest("127.0.0.1", restPort);
     }
 
-    @Override public String name() { return config.name(); }
+    @Override public String name() { return name; }
     @Override public String host() { return "127.0.0.1"; }
-    @Override public int port() { return config.pgPort(); }
-    @Override public String runtime() { return "local"; }
+    @Override public int port() { return port; }
 
-    public PatroniConfig config() { return config; }
+    public int connectPort() { return connectPort; }
 
     public PatroniRest rest() { return rest; }
 
-    /** PostgreSQL's own log (Patroni hands the server's output on to its own, which goes here). */
-    public Path postgresLog() { return postgresLog; }
-
-    /** The command a student types to start this member by hand. */
-    public String startCommand() {
-        return String.join(" ", OsUser.asServerUser(List.of("patroni", config.file().toString())));
-    }
-
-    /** Starts Patroni, and waits until the server it runs accepts connections (as leader or replica). */
+    /** Starts Patroni (the node too, if it is down); returns once its server accepts connections. */
     @Override
-    public void start() {
-        Ports.requireFree("Patroni's REST API of " + name(), config.restPort());
-        if (!isRunning()) {
-            Ports.requireFree("PostgreSQL of " + name(), config.pgPort());
-        }
-        patroni = ServerProcess.start("patroni " + name(),
-                List.of(Tools.require("patroni").toString(), config.file().toString()), postgresLog);
-        awaitRunning(START_TIMEOUT);
-    }
+    public abstract void start();
 
-    /** Waits until Patroni reports its server running and the server answers SQL. */
-    public void awaitRunning(Duration timeout) {
+    /** Only Patroni crashes; PostgreSQL goes on as it was (no watchdog here would reset the machine). */
+    public abstract void killPatroni();
+
+    public abstract boolean patroniAlive();
+
+    /** Patroni's own log: its decisions ("acquired session lock as a leader", "running pg_rewind from …"). */
+    public abstract List<String> patroniLog();
+
+    public abstract String startCommand();
+
+    public abstract String stopCommand();
+
+    public abstract String killCommand();
+
+    public abstract String killPatroniCommand();
+
+    /** {@code patronictl list} on this member, as a student runs it, and what it prints. */
+    public abstract String listCommand();
+
+    public abstract String list();
+
+    /** The other members reach this one directly from now on, not through its link (before the links end). */
+    public abstract void connectDirectly();
+
+    /**
+     * Waits until Patroni reports its server running and the server answers SQL. Whether Patroni
+     * still lives is asked only while its REST API does not answer, once a second (in a container
+     * that question costs a docker exec).
+     */
+    void awaitRunning(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long nextAliveCheck = 0;
         String last = "no answer yet";
         while (System.nanoTime() < deadline) {
-            if (patroni == null || !patroni.isAlive()) {
-                throw new LabException("Patroni of " + name() + " exited: " + lastPatroniLine() + " (logs: "
-                        + config.patroniLog() + ", " + postgresLog + ")");
-            }
             try {
                 last = rest.patroni().path("state").asText();
                 if (last.equals("running") && answersSql()) {
@@ -76,10 +86,16 @@ public final class PatroniNode implements Node {
                 }
             } catch (LabException e) {
                 last = e.getMessage();
+                if (System.nanoTime() > nextAliveCheck) {
+                    if (!patroniAlive()) {
+                        throw new LabException("Patroni of " + name + " exited: " + lastPatroniLine());
+                    }
+                    nextAliveCheck = System.nanoTime() + 1_000_000_000L;
+                }
             }
             Wait.sleep(Duration.ofMillis(100));
         }
-        throw new LabException("Patroni of " + name() + " did not run its server within " + timeout.toSeconds()
+        throw new LabException("Patroni of " + name + " did not run its server within " + timeout.toSeconds()
                 + " s (last state: " + last + "; " + lastPatroniLine() + ")");
     }
 
@@ -91,51 +107,9 @@ public final class PatroniNode implements Node {
         }
     }
 
-    /** SIGTERM to Patroni: it stops PostgreSQL (fast) and, as leader, gives up the leader key at once. */
-    @Override
-    public void stop() {
-        if (patroni != null) {
-            patroni.terminate(Duration.ofSeconds(60));
-        }
-    }
-
-    /** The node crashes: SIGKILL to Patroni, then to the postmaster and each of its children. */
-    @Override
-    public void kill() {
-        killPatroni();
-        postmaster().ifPresent(postmaster -> {
-            List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
-            all.add(0, postmaster);
-            all.forEach(ProcessHandle::destroyForcibly);
-            while (all.stream().anyMatch(ProcessHandle::isAlive)) {
-                Wait.sleep(Duration.ofMillis(5));
-            }
-        });
-    }
-
-    /** Only Patroni crashes; PostgreSQL goes on as it was (no watchdog here would reset the machine). */
-    public void killPatroni() {
-        if (patroni != null) {
-            patroni.kill();
-        }
-    }
-
-    /**
-     * The other members reach this one directly from now on, not through its link: the config file
-     * names the server's own port as connect_address, and Patroni re-reads it (POST /reload).
-     */
-    public void connectDirectly() {
-        config = config.withConnectPort(config.pgPort());
-        config.write(Env.get().root().resolve("conf"));
-        rest.post("/reload", Etcd.JSON.createObjectNode());
-    }
-
-    public long patroniPid() {
-        return patroni.pid();
-    }
-
-    public boolean patroniAlive() {
-        return patroni != null && patroni.isAlive();
+    String lastPatroniLine() {
+        List<String> lines = patroniLog();
+        return lines.isEmpty() ? "no Patroni log line" : lines.get(lines.size() - 1);
     }
 
     /**
@@ -144,65 +118,19 @@ public final class PatroniNode implements Node {
      */
     @Override
     public void promote() {
-        rest.post("/failover", Etcd.JSON.createObjectNode().put("candidate", name()));
-        Wait.until(name() + " is out of recovery", this, "SELECT pg_is_in_recovery()", "f", Duration.ofSeconds(60));
+        rest.post("/failover", Etcd.JSON.createObjectNode().put("candidate", name));
+        Wait.until(name + " is out of recovery", this, "SELECT pg_is_in_recovery()", "f", Duration.ofSeconds(60));
     }
 
     /** Patroni rewrites postgresql.conf at every start: settings go to its configuration instead. */
     @Override
     public void appendConf(String lines) {
-        throw new LabException(name() + " is managed by Patroni, which owns postgresql.conf: change settings with "
+        throw new LabException(name + " is managed by Patroni, which owns postgresql.conf: change settings with "
                 + "Patroni.configure (PATCH /config, what patronictl edit-config does)");
     }
 
-    @Override
-    public boolean isRunning() {
-        return postmaster().isPresent();
-    }
-
-    @Override
-    public List<String> logTail(int lines) {
-        return tail(postgresLog, lines);
-    }
-
-    /** Patroni's own log: its decisions ("acquired session lock as a leader", "running pg_rewind from …"). */
-    public List<String> patroniLog() {
-        return tail(config.patroniLog(), Integer.MAX_VALUE);
-    }
-
-    private String lastPatroniLine() {
-        List<String> lines = tail(config.patroniLog(), 1);
-        return lines.isEmpty() ? "no Patroni log line" : lines.get(0);
-    }
-
-    @Override
-    public String psqlCommand() {
-        var env = Env.get();
-        return "PGPASSWORD=" + env.superuserPassword() + " psql -h 127.0.0.1 -p " + port() + " -U " + env.superuser()
-                + " " + env.database();
-    }
-
-    /** Patroni's view of this member: role (master/primary, replica), state, timeline. */
+    /** Patroni's view of this member: role (master in Patroni 3, primary in 4; replica), state, timeline. */
     public JsonNode status() {
         return rest.patroni();
-    }
-
-    /** The live postmaster, from the first line of postmaster.pid. */
-    private Optional<ProcessHandle> postmaster() {
-        try {
-            String pid = Files.readAllLines(config.dataDir().resolve("postmaster.pid")).get(0).strip();
-            return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive);
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static List<String> tail(Path file, int lines) {
-        try {
-            List<String> all = Files.readAllLines(file);
-            return all.subList(Math.max(0, all.size() - lines), all.size());
-        } catch (IOException e) {
-            return List.of();
-        }
     }
 }

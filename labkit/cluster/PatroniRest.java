@@ -25,6 +25,10 @@ public final class PatroniRest {
         this.port = port;
     }
 
+    public int port() {
+        return port;
+    }
+
     public String url(String path) {
         return "http://" + host + ":" + port + path;
     }

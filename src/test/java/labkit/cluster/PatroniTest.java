@@ -36,7 +36,7 @@ class PatroniTest {
         assumeTrue(pg.hasPgRewind(), "PostgreSQL without pg_rewind");
         int base = Ports.block(null, 28100, Patroni.PORTS);
         var timing = new PatroniConfig.Timing(10, 2, 4);
-        try (var cluster = Patroni.start("pglabtest", pg, base, timing, PRINT, logs)) {
+        try (var cluster = LocalPatroni.start("pglabtest", pg, base, timing, PRINT, logs)) {
             var primary = cluster.start("postgres-primary", Map.of());
             var standby = cluster.start("postgres-standby", Map.of());
             Wait.until("postgres-standby streams", primary,
@@ -91,6 +91,6 @@ class PatroniTest {
         }
     }
 
-    private static final boolean PROGRAMS_INSTALLED = Patroni.PROGRAMS.keySet().stream()
+    private static final boolean PROGRAMS_INSTALLED = LocalPatroni.PROGRAMS.keySet().stream()
             .allMatch(p -> OsUser.which(p).isPresent());
 }
