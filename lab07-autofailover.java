@@ -13,7 +13,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,6 +35,7 @@ import labkit.cluster.PromotionWatch;
 import labkit.cluster.Sql;
 import labkit.cluster.Wait;
 import labkit.measure.Audit;
+import labkit.measure.Failover;
 import labkit.notebook.Charts;
 import labkit.notebook.Charts.Event;
 import labkit.notebook.Charts.Series;
@@ -109,14 +109,11 @@ class Lab07 implements Callable<Integer> {
     private final double[] failoverWindow = new double[2];
     private final double[] quorumWindow = new double[2];
 
-    /** 7.2 on the lab clock (ns): the fault, the first failed write's send, the key's expiry, promotion, first ok. */
-    private record Failover(String newLeader, long fault, long firstFailureSent, long keyExpired, long keyTaken,
-                            long promoted, long firstOk, Audit.Result audit) {
-        double detectMs() { return (keyExpired - firstFailureSent) / 1e6; }
-        double promoteMs() { return (promoted - keyExpired) / 1e6; }
-        double rerouteMs() { return (firstOk - promoted) / 1e6; }
-        double rtoMs() { return (firstOk - firstFailureSent) / 1e6; }
-    }
+    /**
+     * 7.2: the RTO from the ledger (detection ends when the leader key expired, promotion when the
+     * replica left recovery), when the key was taken (lab clock, ns), and the old leader's writes audited.
+     */
+    private record ManagedFailover(Failover rto, long keyTaken, Audit.Result audit) {}
 
     private record Rejoin(boolean rejoined, double seconds, boolean rewound, long lostAbsentOnOldLeader, int timeline) {}
 
@@ -255,7 +252,7 @@ class Lab07 implements Callable<Integer> {
     }
 
     /** 7.2: kill the leader's Patroni and PostgreSQL and cut its link; measure the RTO from the ledger. */
-    private Failover zoneFailure(PatroniNode leader, PatroniNode replica, Workload workload) {
+    private ManagedFailover zoneFailure(PatroniNode leader, PatroniNode replica, Workload workload) {
         lab.say("The writes go to " + leader.name() + ", asynchronously replicated (Patroni's default).");
         live.watch(STEADY);
         var promotion = PromotionWatch.start(replica, lab.startNanos());
@@ -284,22 +281,12 @@ class Lab07 implements Callable<Integer> {
         lab.result(ha.list());
 
         var ledger = workload.ledger();
-        var firstFailure = ledger.writes().stream()
-                .filter(w -> w.outcome() != Outcome.OK && w.doneNanos() >= fault)
-                .min(Comparator.comparingLong(Ledger.Write::sentNanos))
-                .orElseThrow(() -> new LabException("no write failed after the leader's node died: raise --rate"));
-        var firstOk = ledger.writes().stream()
-                .filter(w -> w.outcome() == Outcome.OK && w.node().equals(replica.name()) && w.doneNanos() > promoted)
-                .min(Comparator.comparingLong(Ledger.Write::doneNanos)).orElseThrow();
+        var rto = Failover.measure(ledger, replica.name(), fault, expired.nanos(), promoted);
         // the old leader's writes: everything completed before the new one took over
         var audit = Audit.on(snapshot(w -> w.doneNanos() < promoted, ledger), replica);
-        var failover = new Failover(replica.name(), fault, firstFailure.sentNanos(), expired.nanos(), taken.nanos(),
-                promoted, firstOk.doneNanos(), audit);
-        lab.table(Table.create("RTO, from the ledger",
-                StringColumn.create("phase", "detect: first failed write -> leader key expired",
-                        "promote: key expired -> out of recovery", "re-route: promoted -> first acknowledged write", "RTO"),
-                DoubleColumn.create("ms", round(failover.detectMs()), round(failover.promoteMs()),
-                        round(failover.rerouteMs()), round(failover.rtoMs()))));
+        var failover = new ManagedFailover(rto, taken.nanos(), audit);
+        lab.table(rto.phases("leader key expired", "Patroni promotes (key expired -> out of recovery)"));
+        lab.result(rto.describe());
         lab.say("The writes of the old leader's time (completed before the promotion), audited on the new primary:");
         lab.table(Report.audit(audit));
         lab.say(audit.lostAcked() == 0
@@ -311,7 +298,7 @@ class Lab07 implements Callable<Integer> {
     }
 
     /** 7.3: start the old leader's Patroni again: it rewinds its server and follows the new leader. */
-    private Rejoin rejoin(PatroniNode old, PatroniNode leader, Failover failover) {
+    private Rejoin rejoin(PatroniNode old, PatroniNode leader, ManagedFailover failover) {
         lab.say("""
                 The node comes back (its link too) and Patroni starts on it as before. Nobody tells it what
                 happened: it reads the leader key, sees it is not the leader, and turns its server into a
@@ -618,27 +605,29 @@ class Lab07 implements Callable<Integer> {
         return manual;
     }
 
-    private Table comparison(Failover managed, JsonNode manual) {
+    private Table comparison(ManagedFailover managed, JsonNode manual) {
         JsonNode p = manual.path("rtoPhasesMs");
+        var rto = managed.rto();
         return Table.create("failover: Patroni (this run) vs by hand (lab04)",
                 StringColumn.create("ms", "detect", "promote", "re-route", "RTO"),
-                DoubleColumn.create("patroni", round(managed.detectMs()), round(managed.promoteMs()),
-                        round(managed.rerouteMs()), round(managed.rtoMs())),
+                DoubleColumn.create("patroni", round(rto.detectMs()), round(rto.promoteMs()),
+                        round(rto.rerouteMs()), round(rto.rtoMs())),
                 DoubleColumn.create("by_hand_lab04", number(p.path("detect")), number(p.path("promote")),
                         number(p.path("reroute")), number(manual.path("rtoMs"))));
     }
 
-    private void report(Failover f, Rejoin r, SplitBrain s, Quorum q, Cascade c, JsonNode manual, Ledger workload) {
+    private void report(ManagedFailover f, Rejoin r, SplitBrain s, Quorum q, Cascade c, JsonNode manual,
+                        Ledger workload) {
         var summary = lab.summary();
         var managed = summary.putObject("managed");
-        managed.put("rtoMs", round(f.rtoMs()));
-        managed.putObject("rtoPhasesMs").put("detect", round(f.detectMs())).put("promote", round(f.promoteMs()))
-                .put("reroute", round(f.rerouteMs()));
-        managed.put("leaderKeyExpiredAfterMs", round((f.keyExpired() - f.fault()) / 1e6))
-                .put("leaderKeyTakenAfterMs", round((f.keyTaken() - f.keyExpired()) / 1e6));
+        var rto = f.rto();
+        managed.setAll(rto.json());
+        managed.remove("newPrimary");
+        managed.put("leaderKeyExpiredAfterMs", round((rto.declaredDownNanos() - rto.faultNanos()) / 1e6))
+                .put("leaderKeyTakenAfterMs", round((f.keyTaken() - rto.declaredDownNanos()) / 1e6));
         managed.put("lostAcked", f.audit().lostAcked()).put("rpoMs", round(f.audit().rpoMs()))
                 .put("unknownPresent", f.audit().unknownPresent()).put("unknownAbsent", f.audit().unknownAbsent());
-        managed.put("newLeader", f.newLeader()).put("rejoined", r.rejoined()).put("rejoinSeconds", round(r.seconds()))
+        managed.put("newLeader", rto.newPrimary()).put("rejoined", r.rejoined()).put("rejoinSeconds", round(r.seconds()))
                 .put("rewound", r.rewound()).put("lostAbsentOnOldLeader", r.lostAbsentOnOldLeader())
                 .put("timeline", r.timeline());
         summary.set("manual", manual);
@@ -682,7 +671,7 @@ class Lab07 implements Callable<Integer> {
 
     private XYChart window(String title, Ledger ledger, double[] window, List<Series> series) {
         var inside = events.stream().filter(e -> e.seconds() >= window[0] && e.seconds() <= window[1]).toList();
-        return Charts.window(title, "writes / s", series, inside);
+        return Charts.timeSeries(title, "writes / s", series, inside);
     }
 
     /** Writes per second (by completion) in {@code window} (lab-clock seconds) that match. */

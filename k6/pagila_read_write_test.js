@@ -5,7 +5,7 @@
 //   reads  -> the standby: browsing a category's films with lead actors and free copies.
 // Both arrive at a constant rate (open model), whatever the servers do.
 //
-// Needs a k6 built with xk6-sql >= 1.0 and its PostgreSQL driver (see k6/README.md):
+// Needs a k6 built with xk6-sql >= 1.0 and its PostgreSQL driver, lib/pq (see k6/README.md):
 //   k6 run -e PGLAB_PRIMARY_URL=postgres://postgres:pglab@127.0.0.1:15432/pagila?sslmode=disable \
 //          -e PGLAB_STANDBY_URL=postgres://postgres:pglab@127.0.0.1:15433/pagila?sslmode=disable \
 //          --out json=out/k6.json k6/pagila_read_write_test.js
@@ -98,8 +98,24 @@ const READ_RATE = number("PGLAB_READ_RATE", 50);
 const USERS = Math.max(1, Math.floor(number("PGLAB_USERS", 64)));
 const DURATION = setting("PGLAB_DURATION", "60s");
 const TIMEOUT = setting("PGLAB_TIMEOUT", "5s");
+const TIMEOUT_MS = milliseconds(TIMEOUT);
 if (WRITE_RATE + READ_RATE === 0) {
   throw new Error("PGLAB_RATE and PGLAB_READ_RATE are both 0: nothing to run");
+}
+
+/** A Go duration ("5s", "1.5s", "300ms", "1m30s"), as xk6-sql's …WithTimeout parse it, in milliseconds. */
+export function milliseconds(duration) {
+  const unit = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
+  const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y;
+  let total = 0;
+  let match;
+  while (part.lastIndex < duration.length && (match = part.exec(duration)) !== null) {
+    total += Number(match[1]) * unit[match[2]];
+  }
+  if (duration === "" || part.lastIndex !== duration.length || !(total > 0)) {
+    throw new Error(`PGLAB_TIMEOUT must be a duration such as 5s or 500ms, got "${duration}"`);
+  }
+  return total;
 }
 
 // k6 wants a whole number of iterations per time unit: 2.5/s becomes 2500 per 1000 s, which
@@ -165,8 +181,11 @@ const CONNECT_ERROR = new RegExp([
   "\\((08\\w{3}|57P03|53300|28\\w{3}|3D000)\\)$",
 ].join("|"));
 
-// The server answered the statement itself with an error (lib/pq >= 1.12 ends such messages
-// with the SQLSTATE): in autocommit the statement's transaction was rolled back.
+// The server answered the statement itself with an error (lib/pq ends such messages with the
+// SQLSTATE: seen with 1.11.2 and 1.12.3): in autocommit the statement's transaction was rolled
+// back. That includes "canceling statement due to user request (57014)", what a statement
+// interrupted by PGLAB_TIMEOUT gets, since a commit cannot be interrupted that way: it is either
+// done or waiting for a synchronous standby (see afterTimeout).
 const SERVER_ERROR = /\bpq: .*\([0-9A-Z]{5}\)$/;
 
 /**
@@ -174,10 +193,15 @@ const SERVER_ERROR = /\bpq: .*\([0-9A-Z]{5}\)$/;
  * certainly did not commit, else "unknown".
  *
  * database/sql retries a statement on a fresh connection when the driver reports a bad
- * connection, and lib/pq reports one when the server vanished *after* the statement was sent.
- * So "connection refused" proves nothing was sent only if this VU had no working connection to
- * lose: with one, the refusal may come from the retry of a statement that did reach the server.
- * For the same reason a duplicate key means an earlier attempt of this very write committed.
+ * connection, and lib/pq reports one when the server closed the connection *after* the
+ * statement was sent: a crash (EOF), or a FATAL such as "terminating connection due to
+ * administrator command (57P01)" from a fast shutdown or pg_terminate_backend. What the script
+ * sees is then the retry's error: "dial tcp …: connect: connection refused" (the server is down),
+ * "pq: the database system is shutting down (57P03)", or, when the first attempt had committed,
+ * "duplicate key value … (23505)". A reset connection is not retried ("read tcp …: read:
+ * connection reset by peer"). So a refusal proves nothing was sent only if this VU had no
+ * working connection to lose, and a duplicate key means an earlier attempt of this very write
+ * committed.
  */
 export function classify(message, hadConnection) {
   if (/\(23505\)|duplicate key value/.test(message)) {
@@ -187,6 +211,23 @@ export function classify(message, hadConnection) {
     return hadConnection ? "unknown" : "failed";
   }
   return SERVER_ERROR.test(message) ? "failed" : "unknown";
+}
+
+/**
+ * A write that returned no error although PGLAB_TIMEOUT had passed: when the deadline passes,
+ * lib/pq asks the server to cancel the statement, and a commit whose wait for a synchronous
+ * standby is cancelled stays committed locally, maybe not replicated; the server says so only in
+ * a WARNING, which lib/pq drops, so the write comes back as a success. Such a write is "unknown",
+ * never "ok". (A wait cancelled by someone else, pg_cancel_backend, also comes back as a success
+ * and cannot be told apart here; the labs do not do that.) Date.now() counts whole milliseconds,
+ * hence the 1 ms of slack.
+ */
+export function afterTimeout(elapsedMs, timeoutMs) {
+  return elapsedMs >= timeoutMs - 1
+    ? `no error, but only after the ${TIMEOUT} timeout: lib/pq cancelled the statement, and a commit `
+      + "whose wait for synchronous replication is cancelled comes back as a success (committed locally, "
+      + "maybe not replicated)"
+    : null;
 }
 
 function messageOf(error) {
@@ -219,9 +260,10 @@ export function teardown() {
 
 /**
  * Runs one operation with its key as metadata on the samples it emits, and returns its outcome:
- * "ok", or what {@code judge} makes of the error.
+ * "ok", or what {@code judge} makes of the error, or "unknown" when {@code doubt} finds a reason
+ * to doubt the success.
  */
-function timed(key, sent, duration, server, judge, statement) {
+function timed(key, sent, duration, server, judge, doubt, statement) {
   const metadata = exec.vu.metrics.metadata;
   metadata.key = key;
   const started = Date.now();
@@ -230,6 +272,11 @@ function timed(key, sent, duration, server, judge, statement) {
   try {
     statement();
     connected[server] = true;
+    const why = doubt(Date.now() - started, TIMEOUT_MS);
+    if (why !== null) {
+      outcome = "unknown";
+      metadata.error = why;
+    }
   } catch (e) {
     const message = messageOf(e);
     outcome = judge(message, connected[server]);
@@ -245,17 +292,17 @@ function timed(key, sent, duration, server, judge, statement) {
 
 export function write(data) {
   const key = `${data.runId}-${exec.scenario.iterationInTest}`;
-  const outcome = timed(key, writeSent, writeDuration, "primary", classify, () => {
+  const outcome = timed(key, writeSent, writeDuration, "primary", classify, afterTimeout, () => {
     primary.execWithTimeout(TIMEOUT, WRITE_SQL, 1 + below(data.inventory), 1 + below(data.customers),
       1 + below(data.staff), ((99 + below(900)) / 100).toFixed(2), key);
   });
   check(outcome, { "write acknowledged": (o) => o === "ok" });
 }
 
-// Reads are timed, not audited: one that threw simply failed.
+// Reads are timed, not audited: one that threw simply failed, and rows that came back are an answer.
 export function read(data) {
   const key = `${data.runId}-r${exec.scenario.iterationInTest}`;
-  const outcome = timed(key, readSent, readDuration, "standby", () => "failed", () => {
+  const outcome = timed(key, readSent, readDuration, "standby", () => "failed", () => null, () => {
     standby.queryWithTimeout(TIMEOUT, READ_SQL, 1 + below(data.stores), CATEGORIES[below(CATEGORIES.length)]);
   });
   check(outcome, { "read answered": (o) => o === "ok" });

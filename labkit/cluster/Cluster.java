@@ -3,8 +3,8 @@ package labkit.cluster;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The lab's cluster: picks the runtime, creates nodes on stable printed ports, and owns them.
@@ -16,12 +16,10 @@ public final class Cluster implements AutoCloseable {
     private final ClusterOptions options;
     private final Narrator narrator;
     private final NodeRuntime runtime;
-    private final List<Node> nodes = new ArrayList<>();
-    private final List<Link> links = new ArrayList<>();
-    private final Thread shutdownHook = new Thread(() -> {
-        interrupted = true;
-        teardown();
-    }, "pglab-teardown");
+    // added to by the lab's thread, read by a Ctrl+C teardown at any moment: copy-on-write
+    private final List<Node> nodes = new CopyOnWriteArrayList<>();
+    private final List<Link> links = new CopyOnWriteArrayList<>();
+    private final Thread shutdownHook = new Thread(this::interruptedTeardown, "pglab-teardown");
     private int nextPort;
     private boolean closed;
     private static volatile boolean interrupted;
@@ -87,7 +85,12 @@ public final class Cluster implements AutoCloseable {
 
     /** A standby that reaches its primary through {@code link}: the replication traffic crosses it. */
     public Node standbyFrom(Node primary, String name, Link link) {
-        return baseBackup(primary, name, new NodeRuntime.Endpoint(runtime.hostSeenFromNodes(), link.port())).standby();
+        return baseBackup(primary, name, endpoint(link)).standby();
+    }
+
+    /** How the nodes reach {@code link} (a subscription's connection can cross one too). */
+    public NodeRuntime.Endpoint endpoint(Link link) {
+        return new NodeRuntime.Endpoint(runtime.hostSeenFromNodes(), link.port());
     }
 
     /** A standby and the link it streams through, which delays each packet as a far-away network would. */
@@ -107,6 +110,32 @@ public final class Cluster implements AutoCloseable {
         Link link = Link.open(runtime.bindAddressForNodes(), 0, primary.host(), primary.port());
         links.add(link);
         return link;
+    }
+
+    /**
+     * Brings {@code oldPrimary} (stopped or crashed) back as a standby of {@code newPrimary}, streaming
+     * through a new link with {@code oneWay} delay (± {@code jitter}): see {@link NodeRuntime#rejoinAsStandby}.
+     * Returns once it streams the new primary's timeline.
+     */
+    public Rewind rejoinAsStandby(Node oldPrimary, Node newPrimary, java.time.Duration oneWay, java.time.Duration jitter) {
+        Link link = link(newPrimary).delay(oneWay, jitter);
+        var upstream = new NodeRuntime.Endpoint(runtime.hostSeenFromNodes(), link.port());
+        Rewind rewind = runtime.rejoinAsStandby(oldPrimary, newPrimary, upstream);
+        if (rewind.method().equals("pg_rewind")) {
+            narrator.command(newPrimary.psqlCommand() + " -c \"CHECKPOINT\"    (pg_rewind reads the new timeline "
+                    + "from the control file, which the promotion updates at its next checkpoint)");
+        }
+        narrator.command(rewind.command());
+        rewind.toolLines().forEach(narrator::result);
+        narrator.event("Started \"" + oldPrimary.name() + "\" as a standby of \"" + newPrimary.name() + "\" ("
+                + (rewind.needed() == null ? "rebuilt from a base backup" : rewind.needed() ? "rewound" : "nothing to rewind")
+                + ")");
+        int timeline = TimelineHistory.of(newPrimary).timeline();
+        Wait.until("\"" + oldPrimary.name() + "\" streams timeline " + timeline, oldPrimary,
+                "SELECT status || ' ' || received_tli FROM pg_stat_wal_receiver", "streaming " + timeline,
+                java.time.Duration.ofSeconds(60));
+        waitForStreaming(newPrimary, oldPrimary);
+        return rewind;
     }
 
     /** Waits until {@code primary} reports {@code standby} as streaming in pg_stat_replication. */
@@ -131,6 +160,19 @@ public final class Cluster implements AutoCloseable {
         teardown();
     }
 
+    /**
+     * Ctrl+C (SIGINT, SIGTERM): the JVM runs this hook and halts when it returns, whatever the
+     * lab's own thread is doing. So the hook itself says what happened, once the cluster is down:
+     * a message left to the lab's thread could come after the halt, and never appear.
+     */
+    private void interruptedTeardown() {
+        interrupted = true;
+        if (teardown()) {
+            System.err.println(options.keep() ? "interrupted: the lab stopped; its cluster stays up (--keep)"
+                    : "interrupted: the lab stopped and removed everything it had started");
+        }
+    }
+
     /** True once the JVM is shutting down under the lab (Ctrl+C, SIGTERM): what fails then is a consequence. */
     public static boolean interrupted() {
         return interrupted;
@@ -139,20 +181,32 @@ public final class Cluster implements AutoCloseable {
     /**
      * Runs once, from close() or from the shutdown hook (Ctrl+C), whichever comes first; the other
      * waits on the lock until it is done. The hook stays registered: removing it in close() could
-     * race a Ctrl+C, and the JVM would then halt in the middle of the teardown.
+     * race a Ctrl+C, and the JVM would then halt in the middle of the teardown. Returns whether
+     * this call did it (the hook runs at every exit; after close() it has nothing to do).
      */
-    private synchronized void teardown() {
+    private synchronized boolean teardown() {
         if (closed) {
-            return;
+            return false;
         }
         closed = true;
-        if (options.keep()) {
-            keepRunning();
-            return;
+        // A lab interrupted in JShell (Ctrl+C interrupts the snippet's thread) closes the cluster with
+        // its interrupt flag set: every wait of the teardown would then fail at once and leave nodes
+        // behind. The teardown runs uninterrupted, and the flag is set again after it.
+        boolean wasInterrupted = Thread.interrupted();
+        try {
+            if (options.keep()) {
+                keepRunning();
+                return true;
+            }
+            narrator.event("Tearing down the cluster (" + runtime.kind() + ")");
+            links.forEach(Link::close);
+            runtime.close();
+            return true;
+        } finally {
+            if (wasInterrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        narrator.event("Tearing down the cluster (" + runtime.kind() + ")");
-        links.forEach(Link::close);
-        runtime.close();
     }
 
     private void keepRunning() {

@@ -13,6 +13,34 @@ import java.util.Optional;
  * @param pgBin     local runtime: the bin folder of a PostgreSQL install
  * @param pgVersion the PostgreSQL major, or null for PG_MAJOR from .env (docker) or the installed one (local)
  * @param logDir    where the nodes' logs are kept (out/&lt;lab&gt;/logs)
+ * @param minimumMajor the oldest PostgreSQL major the lab can use (0: any): when the one chosen is
+ *                  older, PG_MAJOR from .env (or this major, if newer) is taken instead, and said
  */
 public record ClusterOptions(String name, String runtime, Integer port, boolean keep, Optional<Path> pgBin,
-                             String pgVersion, Path logDir) {}
+                             String pgVersion, Path logDir, int minimumMajor) {
+
+    public ClusterOptions(String name, String runtime, Integer port, boolean keep, Optional<Path> pgBin,
+                          String pgVersion, Path logDir) {
+        this(name, runtime, port, keep, pgBin, pgVersion, logDir, 0);
+    }
+
+    /**
+     * Another cluster of the same lab (a later part that needs other nodes): compose project
+     * pglab-&lt;name&gt;-&lt;part&gt;, ports from {@code port} on, node logs in logs/&lt;part&gt;, so
+     * that with --keep both stay up side by side.
+     */
+    public ClusterOptions part(String part, int port) {
+        return new ClusterOptions(name + "-" + part, runtime, port, keep, pgBin, pgVersion, logDir.resolve(part),
+                minimumMajor);
+    }
+
+    /** The same cluster on PostgreSQL {@code major} or newer (e.g. 16 for bidirectional logical replication). */
+    public ClusterOptions withMinimumMajor(int major) {
+        return new ClusterOptions(name, runtime, port, keep, pgBin, pgVersion, logDir, major);
+    }
+
+    /** {@code found} when it is new enough, else the major to take instead: PG_MAJOR, or the minimum if newer. */
+    int majorFor(int found) {
+        return found >= minimumMajor ? found : Math.max(minimumMajor, Integer.parseInt(Env.get().pgMajor()));
+    }
+}

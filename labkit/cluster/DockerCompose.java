@@ -10,48 +10,89 @@ import java.util.function.Consumer;
 
 /**
  * The compose CLI on compose.yaml for one project: {@code docker compose} (v2), else
- * {@code docker-compose} (v1.29). Both read the file and .env from the pglab folder; the
- * environment given here (image, ports, upstream) overrides .env, as it does by hand.
+ * {@code docker-compose} (v1.29); {@code PGLAB_COMPOSE=v2} or {@code v1} takes only that one. Both
+ * read the file and .env from the pglab folder; the environment given here (image, ports,
+ * upstream) overrides .env, as it does by hand.
  */
 final class DockerCompose {
     private static final Duration UP_TIMEOUT = Duration.ofMinutes(15);   // may pull the image first
     private static final Duration DOWN_TIMEOUT = Duration.ofMinutes(3);
 
+    /** The two spellings of the compose CLI, newest first. */
+    enum Flavour {
+        V2(List.of("docker", "compose")),
+        V1(List.of("docker-compose"));
+
+        final List<String> cli;
+
+        Flavour(List<String> cli) { this.cli = cli; }
+
+        /** PGLAB_COMPOSE: v2 or v1 takes only that CLI; unset or blank, v2 and then v1. */
+        static List<Flavour> chosen(String setting) {
+            if (setting == null || setting.isBlank()) {
+                return List.of(V2, V1);
+            }
+            return switch (setting.strip()) {
+                case "v2" -> List.of(V2);
+                case "v1" -> List.of(V1);
+                default -> throw new LabException("PGLAB_COMPOSE must be v2 (docker compose) or v1 (docker-compose), "
+                        + "or unset for the first that runs (got \"" + setting + "\")");
+            };
+        }
+    }
+
     private final List<String> cli;
+    private final String version;
     private final Path root;
     private final String file;
     private final String project;
     private final Map<String, String> env = new HashMap<>();
 
-    private DockerCompose(List<String> cli, Path root, String file, String project) {
+    private DockerCompose(List<String> cli, String version, Path root, String file, String project) {
         this.cli = cli;
+        this.version = version;
         this.root = root;
         this.file = file;
         this.project = project;
     }
 
-    /** Finds the compose CLI, or says how to get one. */
+    /** Finds the compose CLI PGLAB_COMPOSE asks for (by default the first that runs), or says how to get one. */
     static DockerCompose find(Path root, String project) {
         return find(root, "compose.yaml", project);
     }
 
     /** The same, for another compose file of the pglab folder (lab07's compose.ha.yaml). */
     static DockerCompose find(Path root, String file, String project) {
-        for (List<String> cli : List.of(List.of("docker", "compose"), List.of("docker-compose"))) {
-            var version = new ArrayList<>(cli);
+        return find(root, file, project, Flavour.chosen(System.getenv("PGLAB_COMPOSE")));
+    }
+
+    static DockerCompose find(Path root, String project, List<Flavour> candidates) {
+        return find(root, "compose.yaml", project, candidates);
+    }
+
+    private static DockerCompose find(Path root, String file, String project, List<Flavour> candidates) {
+        for (Flavour flavour : candidates) {
+            var version = new ArrayList<>(flavour.cli);
             version.add("version");
             try {
-                Processes.run(version, Map.of(), Duration.ofSeconds(20));
-                return new DockerCompose(cli, root, file, project);
+                String output = Processes.run(version, Map.of(), Duration.ofSeconds(20));
+                return new DockerCompose(flavour.cli, output.lines().findFirst().orElse("").strip(), root, file, project);
             } catch (LabException notThisOne) {
                 // try the next spelling
             }
+        }
+        if (candidates.size() == 1) {
+            throw new LabException("PGLAB_COMPOSE asks for `" + String.join(" ", candidates.get(0).cli)
+                    + "`, which does not run: install it, or unset PGLAB_COMPOSE");
         }
         throw new LabException("Docker Compose is missing (neither `docker compose` nor `docker-compose` runs): "
                 + "install it, or use --runtime local");
     }
 
     String project() { return project; }
+
+    /** What the CLI says of itself: "Docker Compose version 2.26.1-4", "docker-compose version 1.29.2, build …". */
+    String version() { return version; }
 
     /** Sets a variable compose.yaml reads (PRIMARY_PORT, UPSTREAM_HOST, …) for every later call. */
     void set(String variable, String value) {

@@ -37,6 +37,11 @@ final class DockerNode implements Node {
 
     String containerId() { return containerId; }
 
+    /** A compose CLI call on this node's project, as a student types it. */
+    String composeCommandLine(String... args) {
+        return compose.commandLine(args);
+    }
+
     @Override
     public void start() {
         engine.start(containerId);

@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
@@ -21,10 +21,18 @@ import java.util.regex.Pattern;
 final class DockerRuntime implements NodeRuntime {
     public static final String PRIMARY = "postgres-primary";
     public static final String STANDBY = "postgres-standby";
+    /** A second standby, for labs that compare two (compose profile second-standby). */
+    public static final String STANDBY2 = "postgres-standby2";
+    /**
+     * Compose v2 leaves the services of profiles not active out of {@code down}: the kit's calls
+     * activate the second standby's ({@code up} still starts only the service it names).
+     */
+    private static final String PROFILES = "second-standby";
     /** One-off containers of a run carry this label with the project's name, so close() finds them. */
     static final String PROJECT_LABEL = "dev.pglab.project";
 
-    private static final Map<String, String> PORT_VARIABLES = Map.of(PRIMARY, "PRIMARY_PORT", STANDBY, "STANDBY_PORT");
+    private static final Map<String, String> PORT_VARIABLES = Map.of(PRIMARY, "PRIMARY_PORT", STANDBY, "STANDBY_PORT",
+            STANDBY2, "STANDBY2_PORT");
     private static final Pattern BASEBACKUP_KB = Pattern.compile("(\\d+)/(\\d+) kB");
     private static final Duration BASEBACKUP_TIMEOUT = Duration.ofMinutes(30);
 
@@ -32,7 +40,8 @@ final class DockerRuntime implements NodeRuntime {
     private final DockerCompose compose;
     private final Path logDir;
     private final Consumer<String> progress;
-    private final Map<String, DockerNode> nodes = new LinkedHashMap<>();
+    /** Added to by the lab's thread, read by a Ctrl+C teardown at any moment. */
+    private final Map<String, DockerNode> nodes = new ConcurrentHashMap<>();
     private boolean closed;
 
     /**
@@ -59,11 +68,12 @@ final class DockerRuntime implements NodeRuntime {
         if (!engine.containersLabeled("com.docker.compose.project", project).isEmpty()) {
             engine.close();
             throw new LabException("a cluster of compose project " + project + " is still there (kept with --keep?): "
-                    + "remove it with `" + compose.commandLine("down", "-v") + "` in " + root);
+                    + "remove it with `" + compose.commandLine("--profile", PROFILES, "down", "-v") + "` in " + root);
         }
         compose.set("PGLAB_IMAGE", image);
         compose.set("PG_MAJOR", major);
         compose.set("PGLAB_LOAD_PAGILA", "none");
+        compose.set("COMPOSE_PROFILES", PROFILES);
     }
 
     /** Whether a Docker engine answers, within two seconds. */
@@ -81,6 +91,9 @@ final class DockerRuntime implements NodeRuntime {
 
     public String project() { return compose.project(); }
 
+    /** The compose CLI in use, as it names itself ({@code docker compose version}). */
+    String composeVersion() { return compose.version(); }
+
     /** The compose command of this lab's project, for a k6 service that joins the cluster. */
     public List<String> composeCommand() { return compose.command(); }
 
@@ -96,7 +109,7 @@ final class DockerRuntime implements NodeRuntime {
 
     @Override
     public BaseBackup createStandby(String name, int port, Node primary, Endpoint upstream, LongConsumer bytesCopied) {
-        requireService(name, STANDBY);
+        requireService(name, STANDBY, STANDBY2);
         NodeRuntime.createSlot(primary, name); // init-db.sh may have made it already
         compose.set(PORT_VARIABLES.get(name), String.valueOf(port));
         compose.set("UPSTREAM_HOST", upstream.host());
@@ -147,35 +160,34 @@ final class DockerRuntime implements NodeRuntime {
      * stops its container); then standby.signal and where to stream from, and the node starts.
      */
     @Override
-    public void rejoinAsStandby(Node node, Node source, Endpoint upstream, boolean rewind) {
+    public Rewind rejoinAsStandby(Node node, Node source, Endpoint upstream) {
         DockerNode docker = (DockerNode) node;
         if (docker.isRunning()) {
             throw new LabException(node.name() + " must be stopped before it can rejoin as a standby");
         }
         var env = Env.get();
-        if (rewind) {
-            // pg_rewind reads the source's timeline from its control file, which a promotion updates
-            // only at its next checkpoint: without one it finds "no rewind required" (RewindTest.pm does the same).
-            Sql.exec(source, "CHECKPOINT");
-            Endpoint from = endpointSeenFromNodes(source);
-            // After a crash, pg_rewind would run crash recovery itself, in single-user mode with the data
-            // directory's own postgresql.conf: without conf/replication.conf, wal_log_hints would be off
-            // and pg_rewind would then refuse the target. So recovery runs first with the node's options.
-            // The node's container is stopped, so its lock file (PID 1, alive here as the shell) is stale.
-            var args = new ArrayList<>(List.of("host=%s port=%d user=%s password=%s dbname=%s".formatted(from.host(),
-                    from.port(), env.superuser(), env.superuserPassword(), env.database())));
-            args.addAll(docker.serverOptions());
-            String output = docker.runOnDataDirectory("""
-                    rm -f "$PGDATA/postmaster.pid"
-                    case "$(LC_ALL=C pg_controldata "$PGDATA" | sed -n 's/^Database cluster state: *//p')" in
-                        "shut down"|"shut down in recovery") ;;
-                        *) postgres --single "${@:2}" -D "$PGDATA" template1 < /dev/null ;;
-                    esac
-                    pg_rewind -D "$PGDATA" --source-server="$1" --progress
-                    """, args.toArray(String[]::new));
-            output.lines().filter(l -> l.startsWith("pg_rewind:")).forEach(progress);
-        }
         NodeRuntime.createSlot(source, node.name());
+        Rewind.checkpointForRewind(source);
+        Endpoint from = endpointSeenFromNodes(source);
+        // After a crash, pg_rewind would run crash recovery itself, in single-user mode with the data
+        // directory's own postgresql.conf: without conf/replication.conf, wal_log_hints would be off
+        // and pg_rewind would then refuse the target. So recovery runs first with the node's options.
+        // The node's container is stopped, so its lock file (PID 1, alive here as the shell) is stale.
+        // -R writes standby.signal; the primary_conninfo it writes is replaced below.
+        var args = new ArrayList<>(List.of("host=%s port=%d user=%s password=%s dbname=%s".formatted(from.host(),
+                from.port(), env.superuser(), env.superuserPassword(), env.database())));
+        args.addAll(docker.serverOptions());
+        String shown = docker.composeCommandLine("run", "--rm", "--no-deps", "-u", "postgres", node.name(), "bash", "-c",
+                "'pg_rewind -D \"$PGDATA\" --source-server=\"host=%s port=%d user=%s dbname=%s\" --progress -R'"
+                        .formatted(from.host(), from.port(), env.superuser(), env.database()));
+        var rewind = Rewind.parsePgRewind(shown, docker.runOnDataDirectory("""
+                rm -f "$PGDATA/postmaster.pid"
+                case "$(LC_ALL=C pg_controldata "$PGDATA" | sed -n 's/^Database cluster state: *//p')" in
+                    "shut down"|"shut down in recovery") ;;
+                    *) postgres --single "${@:2}" -D "$PGDATA" template1 < /dev/null ;;
+                esac
+                pg_rewind -D "$PGDATA" --source-server="$1" --progress -R
+                """, args.toArray(String[]::new)));
         // What pg_basebackup -R writes; postgresql.auto.conf is read last, so these lines win over
         // what pg_rewind copied from the source.
         docker.runOnDataDirectory("""
@@ -185,11 +197,12 @@ final class DockerRuntime implements NodeRuntime {
                 upstream.port(), env.replicationUser(), env.replicationPassword(), node.name()),
                 NodeRuntime.slotName(node.name()));
         docker.start();
+        return rewind;
     }
 
     @Override
     public String teardownHint() {
-        return "cd " + Env.get().root() + " && " + compose.commandLine("down", "-v");
+        return "cd " + Env.get().root() + " && " + compose.commandLine("--profile", PROFILES, "down", "-v");
     }
 
     /** Keeps the logs, then removes the containers, the network and the volumes of the run. */
@@ -221,10 +234,10 @@ final class DockerRuntime implements NodeRuntime {
         return node;
     }
 
-    private static void requireService(String name, String service) {
-        if (!name.equals(service)) {
+    private static void requireService(String name, String... services) {
+        if (!List.of(services).contains(name)) {
             throw new LabException("the docker runtime runs the services of compose.yaml: this node must be named "
-                    + service + " (got \"" + name + "\")");
+                    + String.join(" or ", services) + " (got \"" + name + "\")");
         }
     }
 

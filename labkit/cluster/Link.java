@@ -36,7 +36,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Each direction is a reader and a writer joined by a queue of chunks stamped with their
  * delivery time: the reader never sleeps, so a delay adds latency without throttling throughput
  * (as on a real long path), while a window of bytes in flight gives the sender back-pressure
- * like a TCP window. Chunks leave in arrival order even with jitter, as TCP delivers them.
+ * like a TCP window. Chunks leave in arrival order even with jitter, as TCP delivers them. The
+ * end of a connection travels the same way: an orderly close or a reset from one side reaches
+ * the other side after the data sent before it, as on a real network (a killed primary's last
+ * WAL still arrives); only {@link #cut} breaks the path at once.
  */
 public final class Link implements AutoCloseable {
     /** Bytes a direction may hold in flight before the reader waits (a generous TCP window). */
@@ -46,8 +49,8 @@ public final class Link implements AutoCloseable {
 
     private final InetAddress bindAddress;
     private final InetSocketAddress target;
-    private final AtomicLong toStandby = new AtomicLong();
-    private final AtomicLong fromStandby = new AtomicLong();
+    private final Wire toStandby = new Wire();
+    private final Wire fromStandby = new Wire();
     private final AtomicLong accepted = new AtomicLong();
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
     private volatile long delayNanos;
@@ -125,21 +128,43 @@ public final class Link implements AutoCloseable {
         return port;
     }
 
+    /** The address the standby connects to (with {@link #port}); a probe connecting there crosses the same delays. */
+    public String host() {
+        return bindAddress.getHostAddress();
+    }
+
     /** Bytes delivered from the primary to the standby (WAL, mostly), over all connections so far. */
     public long bytesToStandby() {
-        return toStandby.get();
+        return toStandby.delivered.get();
     }
 
     /** Bytes delivered from the standby to the primary (feedback and replies). */
     public long bytesFromStandby() {
-        return fromStandby.get();
+        return fromStandby.delivered.get();
+    }
+
+    /** Bytes delivered each way, so far: two of them subtracted are what a phase carried. */
+    public record Traffic(long toStandby, long fromStandby) {
+        public Traffic since(Traffic earlier) {
+            return new Traffic(toStandby - earlier.toStandby, fromStandby - earlier.fromStandby);
+        }
+
+        /** Bytes to the standby per write (e.g. per acknowledged write); 0 writes count as 1. */
+        public long toStandbyPer(long writes) {
+            return toStandby / Math.max(1, writes);
+        }
+    }
+
+    public Traffic traffic() {
+        return new Traffic(bytesToStandby(), bytesFromStandby());
     }
 
     /**
-     * The configured round trip: twice the one-way delay. The relay itself adds about a
-     * millisecond per round trip on loopback (a ping-pong through a 20 ms link takes ~41 ms).
+     * The configured round trip: twice the one-way delay, a setting. What a round trip through the
+     * relay really takes is measured by a probe (labkit.measure.LinkProbe): the relay and the
+     * machine add to it.
      */
-    public double rttMs() {
+    public double configuredRttMs() {
         return 2 * delayNanos / 1e6;
     }
 
@@ -222,6 +247,24 @@ public final class Link implements AutoCloseable {
         }
     }
 
+    /**
+     * One direction of the link, shared by all its connections: the bytes it delivered, and when
+     * its bandwidth is free again (connections share a link's bandwidth, as on a real path).
+     */
+    private static final class Wire {
+        final AtomicLong delivered = new AtomicLong();
+        private long freeAtNanos;
+
+        /** When the last of {@code bytes} sent now is on the wire, at {@code bytesPerSecond} (0: at once). */
+        synchronized long serialized(long now, int bytes, long bytesPerSecond) {
+            if (bytesPerSecond <= 0) {
+                return now;
+            }
+            freeAtNanos = Math.max(now, freeAtNanos) + bytes * 1_000_000_000L / bytesPerSecond;
+            return freeAtNanos;
+        }
+    }
+
     /** One relayed connection: standby (client) ⇄ primary (upstream). */
     private final class Connection {
         private final Socket client;
@@ -247,7 +290,7 @@ public final class Link implements AutoCloseable {
             }
         }
 
-        /** An abrupt end (RST), as when the path breaks: nothing still queued is delivered. */
+        /** An abrupt end (RST) to both sides at once: nothing still queued is delivered. */
         void reset() {
             for (Socket s : List.of(client, upstream)) {
                 try {
@@ -261,9 +304,9 @@ public final class Link implements AutoCloseable {
 
         private void finish() {
             live.remove(this);
+            directions.forEach(Direction::abort); // first, so the readers take the closed sockets for what they are
             closeQuietly(client);
             closeQuietly(upstream);
-            directions.forEach(Direction::abort);
         }
 
         /** One way of the connection: a reader stamps chunks with their delivery time, a writer delivers them. */
@@ -271,24 +314,25 @@ public final class Link implements AutoCloseable {
             private final String name;
             private final Socket from;
             private final Socket to;
-            private final AtomicLong delivered;
+            private final Wire wire;
             private final BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
             private final Semaphore window = new Semaphore(WINDOW_BYTES);
             private long lastDeliveryNanos;
-            private long linkFreeNanos;
 
             private volatile boolean aborted;
 
-            /** {@code bytes == null} is the sender's end of stream. */
-            private record Chunk(byte[] bytes, long deliverAtNanos) {}
+            /** Data, or how the sender ended: an orderly close (FIN) or a reset (RST); ABORT wakes the writer. */
+            private enum Kind { DATA, END, RESET, ABORT }
 
-            private static final Chunk ABORT = new Chunk(null, 0);
+            private record Chunk(Kind kind, byte[] bytes, long deliverAtNanos) {}
 
-            Direction(String name, Socket from, Socket to, AtomicLong delivered) {
+            private static final Chunk ABORT = new Chunk(Kind.ABORT, null, 0);
+
+            Direction(String name, Socket from, Socket to, Wire wire) {
                 this.name = name;
                 this.from = from;
                 this.to = to;
-                this.delivered = delivered;
+                this.wire = wire;
             }
 
             void start() {
@@ -313,11 +357,17 @@ public final class Link implements AutoCloseable {
                         if (aborted) {
                             return;
                         }
-                        queue.put(new Chunk(Arrays.copyOf(buffer, n), deliveryTime(n)));
+                        queue.put(new Chunk(Kind.DATA, Arrays.copyOf(buffer, n), deliveryTime(n)));
                     }
-                    queue.put(new Chunk(null, deliveryTime(0)));
-                } catch (IOException | InterruptedException e) {
-                    reset(); // the path broke on this side: break the other side too
+                    queue.put(new Chunk(Kind.END, null, deliveryTime(0)));
+                } catch (IOException e) {
+                    // The sender reset the connection (a killed process with unread data does): what it
+                    // sent before is still on its way and arrives first, then the reset.
+                    if (!aborted) {
+                        queue.offer(new Chunk(Kind.RESET, null, deliveryTime(0)));
+                    }
+                } catch (InterruptedException e) {
+                    reset();
                 }
             }
 
@@ -327,12 +377,7 @@ public final class Link implements AutoCloseable {
              * previous chunk, so the order holds.
              */
             private long deliveryTime(int bytes) {
-                long sent = System.nanoTime();
-                long rate = bytesPerSecond;
-                if (rate > 0) {
-                    sent = Math.max(sent, linkFreeNanos) + bytes * 1_000_000_000L / rate;
-                    linkFreeNanos = sent;
-                }
+                long sent = wire.serialized(System.nanoTime(), bytes, bytesPerSecond);
                 long jitter = jitterNanos;
                 long shift = jitter > 0 ? ThreadLocalRandom.current().nextLong(-jitter, jitter + 1) : 0;
                 lastDeliveryNanos = Math.max(sent + Math.max(0, delayNanos + shift), lastDeliveryNanos);
@@ -344,20 +389,32 @@ public final class Link implements AutoCloseable {
                     OutputStream out = to.getOutputStream();
                     while (true) {
                         Chunk chunk = queue.take();
-                        if (chunk == ABORT) {
+                        if (chunk.kind() == Kind.ABORT) {
                             return;
                         }
                         sleepUntil(chunk.deliverAtNanos());
-                        if (chunk.bytes() == null) {
-                            to.shutdownOutput(); // pass the sender's orderly close on
-                            directionDone();
-                            return;
+                        switch (chunk.kind()) {
+                            case END -> {
+                                to.shutdownOutput(); // pass the sender's orderly close on
+                                directionDone();
+                                return;
+                            }
+                            case RESET -> {
+                                reset();
+                                return;
+                            }
+                            default -> {
+                                out.write(chunk.bytes());
+                                wire.delivered.addAndGet(chunk.bytes().length);
+                                window.release(chunk.bytes().length);
+                            }
                         }
-                        out.write(chunk.bytes());
-                        delivered.addAndGet(chunk.bytes().length);
-                        window.release(chunk.bytes().length);
                     }
-                } catch (IOException | InterruptedException e) {
+                } catch (IOException e) {
+                    // The receiver is gone. The other direction reads from the same socket: it sees
+                    // that, and passes the reset on in its own time; this direction is over.
+                    directionDone();
+                } catch (InterruptedException e) {
                     reset();
                 }
             }

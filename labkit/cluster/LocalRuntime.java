@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 
@@ -22,7 +23,8 @@ final class LocalRuntime implements NodeRuntime {
     private final PgInstall pg;
     private final Path workDir;
     private final Path logDir;
-    private final List<LocalNode> nodes = new ArrayList<>();
+    /** Added to by the lab's thread, read by a Ctrl+C teardown at any moment: copy-on-write. */
+    private final List<LocalNode> nodes = new CopyOnWriteArrayList<>();
 
     /** @param logDir where node logs are kept after close (out/&lt;lab&gt;/logs) */
     public LocalRuntime(PgInstall pg, Path logDir) {
@@ -51,7 +53,9 @@ final class LocalRuntime implements NodeRuntime {
                 "-U", env.superuser(), "--pwfile=" + pwFile, "--auth-local=trust", "--auth-host=scram-sha-256",
                 "--encoding=UTF8", "--locale=C")), Map.of(), Duration.ofSeconds(120));
         copyConf("pg_hba.conf", node.dataDir().resolve("pg_hba.conf"));
-        node.appendConf(read(Env.get().root().resolve("conf/replication.conf")));
+        // conf/replication.conf is the whole configuration, as compose.yaml's config_file makes it in
+        // Docker: initdb's own lines (time zone, text search, locale) would make the runtimes differ
+        copyConf("replication.conf", node.dataDir().resolve("postgresql.conf"));
         node.appendConf(nodeSettings(name, port));
         node.start();
         Sql.execIn(node, "postgres", "CREATE DATABASE " + env.database());
@@ -63,8 +67,19 @@ final class LocalRuntime implements NodeRuntime {
     @Override
     public BaseBackup createStandby(String name, int port, Node primary, Endpoint upstream, LongConsumer bytesCopied) {
         LocalNode standby = newNode(name, port);
-        NodeRuntime.createSlot(primary, name);
-        String slot = NodeRuntime.slotName(name);
+        BaseBackup backup = baseBackupInto(standby, primary, upstream, bytesCopied);
+        standby.start();
+        return backup;
+    }
+
+    /**
+     * A base backup of {@code primary} into {@code standby}'s empty data directory, as a standby
+     * streaming from {@code upstream} through its slot (created first, so that it reserves the WAL
+     * the copy needs): pg_basebackup when the binaries have it, else the low-level API.
+     */
+    private BaseBackup baseBackupInto(LocalNode standby, Node primary, Endpoint upstream, LongConsumer bytesCopied) {
+        NodeRuntime.createSlot(primary, standby.name());
+        String slot = NodeRuntime.slotName(standby.name());
         long started = System.nanoTime();
         BaseBackup backup;
         if (pg.hasPgBasebackup()) {
@@ -75,9 +90,8 @@ final class LocalRuntime implements NodeRuntime {
             backup = new BaseBackup(standby, "low-level-api", bytes, seconds(started));
             followUpstream(standby, upstream);
         }
-        standby.appendConf(nodeSettings(name, port));
+        standby.appendConf(nodeSettings(standby.name(), standby.port()));
         OsUser.chown(standby.dataDir());
-        standby.start();
         return backup;
     }
 
@@ -90,25 +104,45 @@ final class LocalRuntime implements NodeRuntime {
 
     @Override public String bindAddressForNodes() { return "127.0.0.1"; }
 
+    /**
+     * pg_rewind when the binaries have it; the server binaries from Maven Central have none, so
+     * there the old data directory is replaced by a fresh base backup of {@code source}.
+     */
     @Override
-    public void rejoinAsStandby(Node node, Node source, Endpoint upstream, boolean rewind) {
+    public Rewind rejoinAsStandby(Node node, Node source, Endpoint upstream) {
         LocalNode local = (LocalNode) node;
-        if (rewind) {
-            if (!pg.hasPgRewind()) {
-                throw new LabException("these PostgreSQL binaries have no pg_rewind: install PostgreSQL or use --pg-bin");
-            }
-            var env = Env.get();
-            Processes.run(OsUser.asServerUser(List.of(pg.tool("pg_rewind").toString(), "-D", local.dataDir().toString(),
-                    "--source-server=host=" + source.host() + " port=" + source.port() + " user=" + env.superuser()
-                            + " password=" + env.superuserPassword() + " dbname=" + env.database(), "--progress")),
-                    Map.of(), Duration.ofMinutes(5));
-            // pg_rewind copied the source's configuration files: make the node itself again
-            local.appendConf(nodeSettings(local.name(), local.port()));
+        if (local.isRunning()) {
+            throw new LabException(node.name() + " must be stopped before it can rejoin as a standby");
+        }
+        // A crash-killed postmaster leaves its postmaster.pid; it is dead (kill() waited), so the file is stale.
+        deleteTree(local.dataDir().resolve("postmaster.pid"));
+        if (!pg.hasPgRewind()) {
+            deleteTree(local.dataDir());
+            BaseBackup backup = baseBackupInto(local, source, upstream, bytes -> {});
+            local.start();
+            return Rewind.baseBackup("rm -rf " + local.dataDir() + ", then a base backup of " + source.name() + " into it ("
+                    + backup.method() + ")", backup.method(), backup.bytes());
         }
         NodeRuntime.createSlot(source, node.name());
+        Rewind.checkpointForRewind(source);
+        var env = Env.get();
+        String sourceServer = "host=" + source.host() + " port=" + source.port() + " user=" + env.superuser()
+                + " dbname=" + env.database();
+        var command = new ArrayList<>(List.of(pg.tool("pg_rewind").toString(), "-D", local.dataDir().toString(),
+                "--source-server=" + sourceServer, "--progress"));
+        if (pg.major() >= 12) {
+            command.add("-R"); // standby.signal; the primary_conninfo it writes is replaced below
+        }
+        String shown = String.join(" ", command).replace("--source-server=" + sourceServer,
+                "--source-server=\"" + sourceServer + "\"");
+        var rewind = Rewind.parsePgRewind(shown, Processes.run(OsUser.asServerUser(command),
+                Map.of("PGPASSWORD", env.superuserPassword()), Duration.ofMinutes(5)));
+        // pg_rewind copied the source's configuration files: make the node itself again
+        local.appendConf(nodeSettings(local.name(), local.port()));
         followUpstream(local, upstream);
         OsUser.chown(local.dataDir());
         local.start();
+        return rewind;
     }
 
     @Override

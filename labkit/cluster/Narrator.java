@@ -13,6 +13,11 @@ public interface Narrator {
     /** A result or a fact worth a line of its own. */
     void result(String text);
 
+    /** What a student could type to do the same by hand (the notebook shows it as a command). */
+    default void command(String text) {
+        result("$ " + text);
+    }
+
     /** A progress line for work whose total is unknown (a base backup, a download). */
     void progress(String text);
 }

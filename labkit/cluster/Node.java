@@ -45,6 +45,24 @@ public interface Node {
         Sql.exec(this, "SELECT pg_reload_conf()");
     }
 
+    /**
+     * Runs {@code ALTER SYSTEM SET <name> = <value>} ({@code value} as SQL writes it, quotes
+     * included), then {@code SELECT pg_reload_conf()}; returns the SQL it ran, on one line, for
+     * the lab to show.
+     */
+    default String alterSystem(String name, String value) {
+        String sql = "ALTER SYSTEM SET " + name + " = " + value;
+        Sql.exec(this, sql);
+        reload();
+        return sql + "; SELECT pg_reload_conf();";
+    }
+
+    /** {@link #stop} then {@link #start}: for settings a reload does not change (wal_level). */
+    default void restart() {
+        stop();
+        start();
+    }
+
     boolean isRunning();
 
     /** The last lines of the server log. */
@@ -59,13 +77,22 @@ public interface Node {
     }
 
     default Connection connect(String database) throws SQLException {
+        return superuserConnection(jdbcUrl(database));
+    }
+
+    /** A connection to this node through {@code link}: its packets cross the link's delays both ways. */
+    default Connection connectThrough(Link link) throws SQLException {
+        return superuserConnection("jdbc:postgresql://" + link.host() + ":" + link.port() + "/" + Env.get().database());
+    }
+
+    private static Connection superuserConnection(String url) throws SQLException {
         var env = Env.get();
         var props = new java.util.Properties();
         props.setProperty("user", env.superuser());
         props.setProperty("password", env.superuserPassword());
         props.setProperty("ApplicationName", "pglab");
         props.setProperty("connectTimeout", "5");
-        return DriverManager.getConnection(jdbcUrl(database), props);
+        return DriverManager.getConnection(url, props);
     }
 
     default String jdbcUrl(String database) {

@@ -35,10 +35,13 @@ public interface NodeRuntime extends AutoCloseable {
     String bindAddressForNodes();
 
     /**
-     * Makes a stopped node a standby streaming from {@code upstream}: pg_rewind against
-     * {@code source} when {@code rewind}, then standby.signal and primary_conninfo.
+     * Makes a stopped (or crashed) old primary a standby of {@code source}, the promoted node,
+     * streaming from {@code upstream}: its slot on {@code source} first (reserving WAL), a
+     * CHECKPOINT there, pg_rewind against it, then standby.signal and primary_conninfo, and the
+     * node starts. Binaries without pg_rewind rebuild it from a fresh base backup instead.
+     * Returns what the rewind (or the rebuild) reported.
      */
-    void rejoinAsStandby(Node node, Node source, Endpoint upstream, boolean rewind);
+    Rewind rejoinAsStandby(Node node, Node source, Endpoint upstream);
 
     /** How a student tears the cluster down after --keep. */
     String teardownHint();

@@ -66,7 +66,7 @@ public final class PgBinaries {
                 MavenCentralBinaries.localMavenRepository(), progress);
     }
 
-    private static Integer parseMajor(String major) {
+    static Integer parseMajor(String major) {
         if (major == null || major.isBlank()) {
             return null;
         }

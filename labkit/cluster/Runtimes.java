@@ -1,5 +1,6 @@
 package labkit.cluster;
 
+import java.util.Optional;
 
 /** Chooses where nodes run: docker when asked (or when an engine answers, for auto), else local. */
 final class Runtimes {
@@ -28,15 +29,32 @@ final class Runtimes {
 
     /** The compose project is named after the lab, so a student finds it with docker compose -p pglab-lab02. */
     private static NodeRuntime docker(ClusterOptions options, Narrator narrator) {
-        String major = options.pgVersion() != null ? options.pgVersion() : Env.get().pgMajor();
+        String asked = options.pgVersion() != null ? options.pgVersion() : Env.get().pgMajor();
+        String major = newEnough(options, PgBinaries.parseMajor(asked), asked, narrator);
         String image = DockerRuntime.imageFromEnvironment();
-        narrator.event("Using the image " + image + ":" + major + " (compose project pglab-" + options.name() + ")");
-        return new DockerRuntime("pglab-" + options.name(), image, major, options.logDir(), narrator::progress);
+        var runtime = new DockerRuntime("pglab-" + options.name(), image, major, options.logDir(), narrator::progress);
+        narrator.event("Using the image " + image + ":" + major + " with " + runtime.composeVersion()
+                + " (compose project " + runtime.project() + ")");
+        return runtime;
     }
 
     private static NodeRuntime local(ClusterOptions options, Narrator narrator) {
         PgInstall pg = PgBinaries.find(options.pgBin(), options.pgVersion(), false, narrator::progress);
+        String major = newEnough(options, pg.major(), pg.version(), narrator);
+        if (!major.equals(String.valueOf(pg.major()))) {
+            pg = PgBinaries.find(Optional.empty(), major, false, narrator::progress);
+        }
         narrator.event("Using PostgreSQL " + pg.version() + " from " + pg.binDir() + " (" + pg.source() + ")");
         return new LocalRuntime(pg, options.logDir());
+    }
+
+    /** The major to run: {@code found}, or a newer one when the lab needs it (said in one line). */
+    private static String newEnough(ClusterOptions options, int found, String foundVersion, Narrator narrator) {
+        int major = options.majorFor(found);
+        if (major != found) {
+            narrator.result("PostgreSQL " + foundVersion + " is older than " + options.minimumMajor()
+                    + ", which this part needs: taking PostgreSQL " + major + ".");
+        }
+        return String.valueOf(major);
     }
 }

@@ -87,6 +87,16 @@ public final class Sql {
         return Table.create(name, columns);
     }
 
+    /**
+     * The connection broke, could not be made, or the server ended it (SQLSTATE class 08, 57P):
+     * the node is down or going down, not the statement wrong.
+     */
+    public static boolean connectionLost(SQLException e) {
+        String state = e.getSQLState();
+        return (state != null && (state.startsWith("08") || state.startsWith("57P")))
+                || e.getCause() instanceof java.io.IOException;
+    }
+
     private static LabException failure(Node node, String sql, SQLException e) {
         return new LabException("query on " + node.name() + " failed: " + e.getMessage().lines().findFirst().orElse("")
                 + " (" + sql + ")", e);

@@ -25,22 +25,45 @@ public final class Audit {
     private Audit() {}
 
     /**
-     * @param ok             acknowledged writes
-     * @param failed         writes certainly not applied
-     * @param unknown        writes whose fate the client could not know
-     * @param lostAcked      acknowledged writes absent on the survivor
-     * @param lost           those writes, oldest first (newest last), by completion time
-     * @param rpoMs          newest surviving acknowledged write → newest acknowledged write, by
-     *                       completion time; 0 when nothing was lost
-     * @param unknownPresent unknown writes that did commit (found on the survivor)
-     * @param unknownAbsent  unknown writes that did not
+     * @param ok                     acknowledged writes
+     * @param failed                 writes certainly not applied
+     * @param unknown                writes whose fate the client could not know
+     * @param lostAcked              acknowledged writes absent on the survivor
+     * @param lost                   those writes, oldest first (newest last), by completion time
+     * @param rpoMs                  newest surviving acknowledged write → newest acknowledged write, by
+     *                               completion time; 0 when nothing was lost
+     * @param unknownPresent         unknown writes that did commit (found on the survivor)
+     * @param unknownAbsent          unknown writes that did not
+     * @param unknownSentBeforeFault unknown writes sent before the fault struck: in flight when it did;
+     *                               null when the audit was not told when it struck
+     * @param unknownSentAfterFault  unknown writes sent after it, on a connection that was already broken
      */
     public record Result(long ok, long failed, long unknown, long lostAcked, List<Write> lost, double rpoMs,
-                         long unknownPresent, long unknownAbsent) {
+                         long unknownPresent, long unknownAbsent, Long unknownSentBeforeFault,
+                         Long unknownSentAfterFault) {
+
+        /** An audit that was not told when the fault struck. */
+        public Result(long ok, long failed, long unknown, long lostAcked, List<Write> lost, double rpoMs,
+                      long unknownPresent, long unknownAbsent) {
+            this(ok, failed, unknown, lostAcked, lost, rpoMs, unknownPresent, unknownAbsent, null, null);
+        }
 
         /** The newest {@code n} lost writes, newest last: "acknowledged to the client, and they are gone". */
         public List<Write> lastLost(int n) {
             return lost.subList(Math.max(0, lost.size() - n), lost.size());
+        }
+
+        /**
+         * The RPO window in seconds on the lab clock, {from, to}: from the newest surviving
+         * acknowledged write to the newest acknowledged write, which is then lost (the newest of
+         * {@link #lost}); null when there is no window (nothing lost, or newer writes survived).
+         */
+        public double[] rpoWindowSeconds() {
+            if (lost.isEmpty() || rpoMs <= 0) {
+                return null;
+            }
+            double to = lost.getLast().doneNanos() / 1e9;
+            return new double[] {to - rpoMs / 1000, to};
         }
     }
 
@@ -55,6 +78,18 @@ public final class Audit {
         long unknown = writes.stream().filter(w -> w.outcome() == Outcome.UNKNOWN).count();
         return new Result(acked.size(), ledger.failed(), unknown, lost.size(), lost,
                 rpoMs(writes, acked, lost, presentKeys), unknownPresent, unknown - unknownPresent);
+    }
+
+    /**
+     * Audits {@code ledger} against the keys present on the surviving node, and splits the unknown
+     * writes by when they were sent: before {@code faultNanos} (lab clock) or after.
+     */
+    public static Result of(Ledger ledger, Set<String> presentKeys, long faultNanos) {
+        Result r = of(ledger, presentKeys);
+        long before = ledger.writes().stream()
+                .filter(w -> w.outcome() == Outcome.UNKNOWN && w.sentNanos() < faultNanos).count();
+        return new Result(r.ok(), r.failed(), r.unknown(), r.lostAcked(), r.lost(), r.rpoMs(), r.unknownPresent(),
+                r.unknownAbsent(), before, r.unknown() - before);
     }
 
     /**
@@ -85,8 +120,17 @@ public final class Audit {
 
     /** Audits {@code ledger} against the lab database on {@code survivor}. */
     public static Result on(Ledger ledger, Node survivor) {
+        return of(ledger, keysOn(survivor));
+    }
+
+    /** Audits {@code ledger} against the lab database on {@code survivor}, knowing when the fault struck. */
+    public static Result on(Ledger ledger, Node survivor, long faultNanos) {
+        return of(ledger, keysOn(survivor), faultNanos);
+    }
+
+    private static Set<String> keysOn(Node survivor) {
         try (Connection c = survivor.connect()) {
-            return of(ledger, keysOn(c));
+            return keysOn(c);
         } catch (SQLException e) {
             throw new LabException("cannot read the written keys on " + survivor.name() + " (" + KEYS_QUERY + "): "
                     + e.getMessage().lines().findFirst().orElse(""), e);

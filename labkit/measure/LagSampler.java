@@ -8,7 +8,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import labkit.cluster.LabException;
 import labkit.cluster.Node;
+import labkit.cluster.Sql;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -17,7 +19,8 @@ import tech.tablesaw.api.Table;
  * Samples replication lag about ten times a second: the primary's pg_stat_replication row for
  * the standby (write/flush/replay lag, sent − replay bytes) and how far the standby's replay is
  * behind the primary's current WAL position, asked of each node. A node that does not answer
- * leaves its columns empty in that sample; sampling goes on.
+ * (down, or its connection broken) leaves its columns empty in that sample and sampling goes on;
+ * a query that fails on a node that answers is an error of the kit, reported with the query.
  */
 public final class LagSampler implements AutoCloseable {
 
@@ -34,12 +37,15 @@ public final class LagSampler implements AutoCloseable {
                    (SELECT state FROM pg_stat_replication WHERE application_name = ?),
                    (SELECT sync_state FROM pg_stat_replication WHERE application_name = ?)""";
 
+    private static final String STANDBY_QUERY = "SELECT pg_last_wal_replay_lsn()::text";
+
     private final long origin;
     private final Node primary;
     private final Node standby;
     private final Duration every;
     private final List<Sample> samples = new CopyOnWriteArrayList<>();
     private volatile boolean running = true;
+    private volatile LabException failure;
     private final Thread thread;
     private Connection onPrimary;
     private Connection onStandby;
@@ -61,18 +67,30 @@ public final class LagSampler implements AutoCloseable {
     }
 
     public List<Sample> samples() {
+        rethrow();
         return List.copyOf(samples);
     }
 
     /** The newest sample, or null before the first one. */
     public Sample latest() {
+        rethrow();
         return samples.isEmpty() ? null : samples.get(samples.size() - 1);
+    }
+
+    private void rethrow() {
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     private void loop() {
         long next = System.nanoTime();
         while (running) {
-            samples.add(sample());
+            Sample sample = sample();
+            if (failure != null) {
+                break;
+            }
+            samples.add(sample);
             next += every.toNanos();
             long wait = next - System.nanoTime();
             if (wait > 0) {
@@ -93,13 +111,14 @@ public final class LagSampler implements AutoCloseable {
         try {
             onStandby = open(onStandby, standby);
             try (var st = onStandby.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT pg_last_wal_replay_lsn()::text")) {
+                 ResultSet rs = st.executeQuery(STANDBY_QUERY)) {
                 rs.next();
                 replayLsn = rs.getString(1);
             }
         } catch (SQLException e) {
             close(onStandby);
             onStandby = null;
+            failOnQueryError(standby, STANDBY_QUERY, e);
         }
         Double behind = null, write = null, flush = null, replay = null, sentMinusReplay = null;
         String state = "unreachable", sync = null;
@@ -124,8 +143,19 @@ public final class LagSampler implements AutoCloseable {
         } catch (SQLException e) {
             close(onPrimary);
             onPrimary = null;
+            failOnQueryError(primary, PRIMARY_QUERY, e);
         }
         return new Sample(t, write, flush, replay, sentMinusReplay, behind, state, sync);
+    }
+
+    /** A node that is down is part of the lab; a query that fails on a node that answers is not: stop, and say which. */
+    private void failOnQueryError(Node node, String query, SQLException e) {
+        if (!Sql.connectionLost(e)) {
+            String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            String oneLine = query.replaceAll("\\s+", " ").strip();
+            failure = new LabException("the lag query failed on " + node.name() + ": " + message + " (" + oneLine + ")", e);
+            running = false;
+        }
     }
 
     private static Connection open(Connection current, Node node) throws SQLException {
@@ -149,6 +179,7 @@ public final class LagSampler implements AutoCloseable {
 
     /** The samples as a table, snake_case columns named after what they come from. */
     public Table table() {
+        rethrow();
         var t = DoubleColumn.create("t_s");
         var write = DoubleColumn.create("write_lag_ms");
         var flush = DoubleColumn.create("flush_lag_ms");
@@ -178,5 +209,6 @@ public final class LagSampler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        rethrow();
     }
 }

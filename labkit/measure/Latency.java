@@ -5,6 +5,7 @@ package labkit.measure;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Collection;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import labkit.workload.Ledger;
 import labkit.workload.LoadDriver;
@@ -33,23 +34,30 @@ public final class Latency {
         return of(reads.stream().filter(LoadDriver.Read::ok).map(LoadDriver.Read::latencyMs).toList());
     }
 
+    /** The percentile in ms; NaN for an empty histogram (nothing was measured: no number to show). */
     public static double percentileMs(Histogram h, double percentile) {
-        return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
+        return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
     }
 
-    /** {count, p50Ms, p90Ms, p99Ms, maxMs} for summary.json. */
+    /** "12.3 ms", or "no samples" for an empty histogram, for the console. */
+    public static String text(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? "no samples" : String.format(Locale.ROOT, "%.1f ms", percentileMs(h, percentile));
+    }
+
+    /** {count, p50Ms, p90Ms, p99Ms, maxMs} for summary.json; the times are null when the set is empty. */
     public static ObjectNode json(Histogram h) {
         var node = JsonNodeFactory.instance.objectNode();
         node.put("count", h.getTotalCount());
-        node.put("p50Ms", round(percentileMs(h, 50)));
-        node.put("p90Ms", round(percentileMs(h, 90)));
-        node.put("p99Ms", round(percentileMs(h, 99)));
-        node.put("maxMs", round(h.getTotalCount() == 0 ? 0 : h.getMaxValue() / 1000.0));
+        boolean measured = h.getTotalCount() > 0;
+        node.put("p50Ms", measured ? round(percentileMs(h, 50)) : null);
+        node.put("p90Ms", measured ? round(percentileMs(h, 90)) : null);
+        node.put("p99Ms", measured ? round(percentileMs(h, 99)) : null);
+        node.put("maxMs", measured ? round(h.getMaxValue() / 1000.0) : null);
         return node;
     }
 
     /** Milliseconds to two decimals, as summary.json and the tables show them. */
     public static double round(double ms) {
-        return Math.round(ms * 100) / 100.0;
+        return Double.isNaN(ms) ? ms : Math.round(ms * 100) / 100.0; // NaN: nothing measured, stays so
     }
 }

@@ -12,18 +12,24 @@ import java.nio.file.Path;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SequencedMap;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import labkit.cluster.LabException;
+import labkit.measure.Audit;
 import labkit.workload.Ledger;
+import labkit.workload.Ledger.Outcome;
 import org.HdrHistogram.Histogram;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler.LegendLayout;
 import org.knowm.xchart.style.Styler.LegendPosition;
 import org.knowm.xchart.style.Styler.YAxisPosition;
@@ -130,6 +136,76 @@ public final class Charts {
         }
     }
 
+    /**
+     * (f) Every write completed in the two seconds around {@code faultSeconds}, as a dot at its
+     * completion time and latency (a log scale, so that a 2 ms commit and a 5 s timeout both show):
+     * acknowledged, acknowledged but LOST (their own colour and shape), unknown, failed; and the RPO
+     * window shaded, from the newest surviving acknowledged write to the newest acknowledged one.
+     */
+    public static XYChart writeTimeline(Ledger ledger, Audit.Result audit, double faultSeconds, List<Event> events) {
+        double fromSeconds = faultSeconds - 1;
+        double toSeconds = faultSeconds + 1; // a 50 ms RPO window is then ~30 px wide
+        XYChart chart = base("Writes around the failure", "time since start (s)", "latency (ms, log scale)");
+        Set<String> lost = audit.lost().stream().map(Ledger.Write::key).collect(Collectors.toSet());
+        var shown = ledger.writes().stream()
+                .filter(w -> w.doneNanos() / 1e9 >= fromSeconds && w.doneNanos() / 1e9 <= toSeconds).toList();
+        addDots(chart, "acknowledged", shown.stream()
+                .filter(w -> w.outcome() == Outcome.OK && !lost.contains(w.key())).toList(), GREEN, SeriesMarkers.CIRCLE);
+        addDots(chart, "unknown", shown.stream().filter(w -> w.outcome() == Outcome.UNKNOWN).toList(), ORANGE,
+                SeriesMarkers.CIRCLE);
+        addDots(chart, "failed", shown.stream().filter(w -> w.outcome() == Outcome.FAILED).toList(), VERMILLION,
+                SeriesMarkers.CIRCLE);
+        addDots(chart, "acknowledged, then LOST", shown.stream().filter(w -> lost.contains(w.key())).toList(), PURPLE,
+                SeriesMarkers.DIAMOND);
+        var styler = chart.getStyler();
+        styler.setMarkerSize(9);
+        styler.setXAxisMin(fromSeconds);
+        styler.setXAxisMax(toSeconds);
+        double[] rpo = audit.rpoWindowSeconds();
+        List<EventMarkers.Window> windows = rpo == null ? List.of()
+                : List.of(new EventMarkers.Window(rpo[0], rpo[1], String.format(Locale.ROOT, "RPO %.0f ms", audit.rpoMs()),
+                        PURPLE));
+        styler.setLegendPadding(24); // a dot needs room from the name before it
+        var shownEvents = events.stream().filter(e -> e.seconds() >= fromSeconds && e.seconds() <= toSeconds).toList();
+        finish(chart, shownEvents, windows);
+        logYAxis(chart, labelRows(shownEvents, windows, fromSeconds, styler.getXAxisMax()));
+        return chart;
+    }
+
+    private static void addDots(XYChart chart, String name, List<Ledger.Write> writes, Color color,
+                                org.knowm.xchart.style.markers.Marker marker) {
+        if (writes.isEmpty()) {
+            return; // XChart draws no empty series; the legend shows what there is
+        }
+        double[] x = writes.stream().mapToDouble(w -> w.doneNanos() / 1e9).toArray();
+        double[] y = writes.stream().mapToDouble(w -> Math.max(0.01, w.latencyMs())).toArray();
+        var series = chart.addSeries(name, x, y);
+        series.setXYSeriesRenderStyle(XYSeriesRenderStyle.Scatter);
+        series.setMarker(marker);
+        series.setMarkerColor(color);
+    }
+
+    /** A log y axis from the decade below the data to above it, with the top band left for label rows. */
+    private static void logYAxis(XYChart chart, int labelRows) {
+        double low = Double.POSITIVE_INFINITY;
+        double high = 0;
+        for (var s : chart.getSeriesCollection()) {
+            low = Math.min(low, s.getYMin());
+            high = Math.max(high, s.getYMax());
+        }
+        if (high <= 0) {
+            return;
+        }
+        double bottom = Math.pow(10, Math.floor(Math.log10(low)));
+        double top = Math.pow(10, Math.ceil(Math.log10(high * 1.01)));
+        double share = 0.055 * labelRows; // of the height, in decades: a label row takes that share of them
+        double decades = Math.log10(top / bottom);
+        var styler = chart.getStyler();
+        styler.setYAxisLogarithmic(true);
+        styler.setYAxisMin(0, bottom); // the group 0 bounds fitYAxes set, not the linear ones
+        styler.setYAxisMax(0, bottom * Math.pow(10, decades / (1 - share)));
+    }
+
     /** (c) Latency percentiles per second of each operation (e.g. write and read), in ms, with events. */
     public static XYChart latencyPerSecond(List<Percentiles> operations, List<Event> events) {
         XYChart chart = base("Latency per second", "time since start (s)", "latency (ms)");
@@ -153,17 +229,16 @@ public final class Charts {
         return timeSeries("Standby catching up", behind.unit + " behind", List.of(behind.series), events);
     }
 
+    /** (e) Catch-up of several standbys (or of one node in several roles), in bytes, in one unit (kB or MB). */
+    public static XYChart catchUp(String title, List<Series> bytesBehind, List<Event> events) {
+        String unit = Scaled.unitFor(bytesBehind.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.y())).max().orElse(0));
+        var scaled = bytesBehind.stream().map(s -> Scaled.bytes(s, unit).series).toList();
+        return timeSeries(title, unit + " behind", scaled, events);
+    }
+
     /** Any measurement over the run's time, for what the named charts above do not cover. */
     public static XYChart timeSeries(String title, String yAxisTitle, List<Series> series, List<Event> events) {
         return finish(lines(title, yAxisTitle, series), events);
-    }
-
-    /**
-     * A part of the run (one step of a lab): like {@link #timeSeries}, but the time axis spans the
-     * series and events given instead of starting at the run's second 0.
-     */
-    public static XYChart window(String title, String yAxisTitle, List<Series> series, List<Event> events) {
-        return finish(lines(title, yAxisTitle, series), events, Double.POSITIVE_INFINITY);
     }
 
     private static XYChart lines(String title, String yAxisTitle, List<Series> series) {
@@ -219,8 +294,34 @@ public final class Charts {
         return format.format(100 * (1 - 1 / x)) + "%";
     }
 
+    /**
+     * (f) One bar per category (e.g. an anomaly's rate with no fix, then with each fix), its value
+     * written on it. A category's label gets the width of its bar: about 18 characters.
+     */
+    public static CategoryChart bars(String title, String yAxisTitle, List<String> categories, List<Double> values) {
+        var chart = new CategoryChart(WIDTH, HEIGHT);
+        chart.setTitle(title);
+        chart.setYAxisTitle(yAxisTitle);
+        var s = chart.getStyler();
+        style(s);
+        s.setAxisTickLabelsFont(CATEGORIES);
+        s.setLegendVisible(false);
+        s.setLabelsVisible(true);
+        s.setLabelsFont(CATEGORIES);
+        s.setLabelsFontColorAutomaticEnabled(false);
+        s.setLabelsFontColor(Color.BLACK);
+        s.setYAxisDecimalPattern("0.#");
+        double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        s.setYAxisMin(0.0);
+        s.setYAxisMax(max > 0 ? roundUp(max * 1.1) : 1.0);
+        chart.addSeries(yAxisTitle, categories, values).setFillColor(SKY); // light enough for black labels
+        return chart;
+    }
+
+    private static final Font CATEGORIES = new Font(FONT, Font.PLAIN, 16);
+
     /** Writes the chart as a PNG of {@link #WIDTH}×{@link #HEIGHT}, creating folders; returns the file. */
-    public static Path save(XYChart chart, Path png) {
+    public static Path save(Chart<?, ?> chart, Path png) {
         try {
             if (png.getParent() != null) {
                 Files.createDirectories(png.getParent());
@@ -238,6 +339,15 @@ public final class Charts {
         chart.setXAxisTitle(xAxisTitle);
         chart.setYAxisTitle(yAxisTitle);
         var s = chart.getStyler();
+        style(s);
+        s.setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
+        s.setMarkerSize(0);
+        s.setXAxisDecimalPattern("0.#");
+        return chart;
+    }
+
+    /** What every chart shares: fonts, white backgrounds, the palette, the legend under the plot. */
+    private static void style(AxesChartStyler s) {
         s.setChartTitleFont(TITLE);
         s.setAxisTitleFont(AXIS_TITLE);
         s.setAxisTickLabelsFont(TICKS);
@@ -253,62 +363,70 @@ public final class Charts {
         s.setLegendSeriesLineLength(40);
         s.setChartPadding(16);
         s.setSeriesColors(PALETTE);
-        s.setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
-        s.setMarkerSize(0);
         s.setYAxisTickMarkSpacingHint(60);
         s.setAntiAlias(true);
-        s.setXAxisDecimalPattern("0.#");
-        return chart;
+    }
+
+    private static XYChart finish(XYChart chart, List<Event> events) {
+        return finish(chart, events, List.of());
     }
 
     /**
-     * Shows every event on the x axis, lays their markers out in rows so that labels of events
-     * close in time do not overlap, and ends each y axis at a round number above the data with
-     * room for those rows, so labels sit above the curves.
+     * Shows every event and window on the x axis, marks them (EventMarkers lays their labels out
+     * in rows when the chart is drawn), and ends each y axis at a round number above the data
+     * with room for those rows, so that labels sit above the curves.
      */
-    private static XYChart finish(XYChart chart, List<Event> events) {
-        return finish(chart, events, 0);
-    }
-
-    /** {@code from}: where the time axis starts at the latest (0 for a whole run). */
-    private static XYChart finish(XYChart chart, List<Event> events, double from) {
-        double min = from;
+    private static XYChart finish(XYChart chart, List<Event> events, List<EventMarkers.Window> windows) {
+        // from the first data or event on: the lab's setup before its workload is no part of a chart
+        double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         for (var s : chart.getSeriesCollection()) {
             min = Math.min(min, s.getXMin());
             max = Math.max(max, s.getXMax());
         }
+        if (chart.getStyler().getXAxisMin() != null) { // a chart of part of the run (a zoom) set its range
+            min = chart.getStyler().getXAxisMin();
+            max = chart.getStyler().getXAxisMax();
+        }
         for (Event e : events) {
             min = Math.min(min, e.seconds());
             max = Math.max(max, e.seconds());
+        }
+        for (var w : windows) {
+            max = Math.max(max, w.to());
         }
         int rows = 0;
         if (max > min) {
             chart.getStyler().setXAxisMin(min);
             chart.getStyler().setXAxisMax(max);
-            // a label's width in seconds: about 11 px per character on a plot about 1100 px wide
-            double secondsPerChar = (max - min) * 11 / 1100;
-            // each row holds the [from, to] spans its labels take; a label near the right edge is
-            // drawn to the left of its line (ChartMarker), so its span is on that side
-            var rowSpans = new ArrayList<List<double[]>>();
-            for (Event e : events.stream().sorted(Comparator.comparingDouble(Event::seconds)).toList()) {
-                double width = (e.label().length() + 2) * secondsPerChar;
-                double[] span = e.seconds() + width <= max ? new double[] {e.seconds(), e.seconds() + width}
-                        : new double[] {e.seconds() - width, e.seconds()};
-                int row = 0;
-                while (row < rowSpans.size() && rowSpans.get(row).stream().anyMatch(t -> t[0] < span[1] && span[0] < t[1])) {
-                    row++;
-                }
-                if (row == rowSpans.size()) {
-                    rowSpans.add(new ArrayList<>());
-                }
-                rowSpans.get(row).add(span);
-                chart.addAnnotation(new ChartMarker(e.seconds(), e.label(), row, MARKER));
-            }
-            rows = rowSpans.size();
+            chart.addAnnotation(new EventMarkers(events, windows, MARKER));
+            rows = labelRows(events, windows, min, max);
         }
         fitYAxes(chart, rows);
         return chart;
+    }
+
+    /**
+     * How many label rows the markers will take, from the same layout on a plot of the usual
+     * width (its real width is known only when XChart draws it): the room the y axes leave.
+     */
+    private static int labelRows(List<Event> events, List<EventMarkers.Window> windows, double min, double max) {
+        int left = 110;
+        int right = WIDTH - 40;
+        var labels = new ArrayList<EventMarkers.Label>();
+        for (var w : windows) {
+            labels.add(new EventMarkers.Label(left + (int) ((w.from() - min) / (max - min) * (right - left)), w.label(), false));
+        }
+        for (Event e : events) {
+            labels.add(new EventMarkers.Label(left + (int) ((e.seconds() - min) / (max - min) * (right - left)), e.label(), true));
+        }
+        var g = new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB).createGraphics();
+        try {
+            return EventMarkers.layout(labels, left, right, g.getFontMetrics(MARKER)).stream()
+                    .mapToInt(p -> p.row() + 1).max().orElse(0);
+        } finally {
+            g.dispose();
+        }
     }
 
     /** Each label row takes about 5% of the plot's height (an 18 pt line on a ~540 px plot). */
@@ -342,12 +460,20 @@ public final class Charts {
             for (double v : s.y()) {
                 max = Math.max(max, v);
             }
-            double divisor = max >= 10 * 1024 * 1024 ? 1024 * 1024 : 1024;
+            return bytes(s, unitFor(max));
+        }
+
+        static String unitFor(double maxBytes) {
+            return maxBytes >= 10 * 1024 * 1024 ? "MB" : "kB";
+        }
+
+        static Scaled bytes(Series s, String unit) {
+            double divisor = unit.equals("MB") ? 1024 * 1024 : 1024;
             double[] y = new double[s.y().length];
             for (int i = 0; i < y.length; i++) {
                 y[i] = s.y()[i] / divisor;
             }
-            return new Scaled(new Series(s.name(), s.x(), y), divisor > 1024 ? "MB" : "kB");
+            return new Scaled(new Series(s.name(), s.x(), y), unit);
         }
     }
 }

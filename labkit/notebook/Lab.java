@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import labkit.cluster.Cluster;
@@ -25,7 +28,8 @@ import tech.tablesaw.api.Table;
 /**
  * The lab notebook: numbered steps from the course agenda, narrative, the command a student could
  * type by hand, results; pauses between steps in a terminal unless --yes. It also owns the run's
- * clock (every time in a lab is seconds since {@link #start}) and its summary.json.
+ * clock (every time in a lab is seconds since {@link #start}), its summary.json, and its report.md:
+ * everything the lab prints through it goes to the console and to that page ({@link ReportPage}).
  */
 public final class Lab implements Narrator {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -37,8 +41,12 @@ public final class Lab implements Narrator {
     private final long startNanos = System.nanoTime();
     private final boolean interactive;
     private final PrintStream console = System.out;
+    private final ReportPage page;
     private boolean firstStep = true;
     private String lastProgress = "";
+
+    /** The lab this JVM is running, so that the error line of a failed run also ends its report.md. */
+    private static volatile Lab running;
 
     static {
         quietTablesawStartup();
@@ -71,14 +79,27 @@ public final class Lab implements Narrator {
         }
         console.println(bold(title));
         console.println("=".repeat(title.length()));
+        page = new ReportPage(out.resolve("report.md"), title, name + ", started "
+                + ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")));
+        running = this;
     }
 
     public static Lab start(String name, String title, LabOptions options) {
         return new Lab(name, title, options);
     }
 
-    /** Runs a picocli lab command: one clear line and a non-zero exit for anything that goes wrong. */
+    /** Runs a picocli lab command and exits with its status: see {@link #execute}. */
     public static void main(Callable<Integer> command, String... args) {
+        System.exit(execute(command, args));
+    }
+
+    /**
+     * Runs a picocli lab command and returns its exit status (0 done, 1 failed, 2 bad arguments):
+     * anything that goes wrong is one clear line, on stderr and at the end of the lab's report.md.
+     * JShell calls this (through {@link JShellLab}) where a command line calls {@link #main}.
+     */
+    public static int execute(Callable<Integer> command, String... args) {
+        running = null;
         var cli = new CommandLine(command);
         cli.setParameterExceptionHandler((ex, a) -> {
             System.err.println("error: " + ex.getMessage() + " (see --help)");
@@ -89,16 +110,23 @@ public final class Lab implements Narrator {
             if (verbose) {
                 ex.printStackTrace();
             }
-            if (Cluster.interrupted()) {
-                System.err.println("interrupted: the lab stopped and removed everything it had started");
-            } else if (ex instanceof LabException) {
-                System.err.println("error: " + ex.getMessage());
-            } else {
-                System.err.println("error: " + ex + (verbose ? "" : " (run again with --verbose for the trace)"));
+            // Ctrl+C: on the command line the JVM shuts down and the cluster's teardown hook says so
+            // itself (see Cluster); in JShell it interrupts the lab's thread, and the lab says it here.
+            boolean hookSaysIt = Cluster.interrupted();
+            String line = hookSaysIt || Thread.interrupted()
+                    ? "interrupted: the lab stopped and removed everything it had started"
+                    : ex instanceof LabException ? "error: " + ex.getMessage()
+                    : "error: " + ex + (verbose ? "" : " (run again with --verbose for the trace)");
+            if (!hookSaysIt) {
+                System.err.println(line);
+            }
+            Lab lab = running;
+            if (lab != null) {
+                lab.page.stoppedBy(line);
             }
             return 1;
         });
-        System.exit(cli.execute(args));
+        return cli.execute(args);
     }
 
     public String name() { return name; }
@@ -131,34 +159,43 @@ public final class Lab implements Narrator {
         firstStep = false;
         console.println();
         console.println(bold(number + "  " + title));
+        page.step(number + "  " + title);
     }
 
     /** The story of the step, in a few sentences. */
     public void say(String narrative) {
         narrative.strip().lines().forEach(l -> console.println("   " + l));
+        page.narrative(narrative);
     }
 
     /** What a student could type to see the same thing by hand. */
     public void command(String text) {
         console.println("   $ " + text);
+        page.command(text);
     }
 
     /** A state change of the cluster, printed the way PostgreSQL's TAP tests print them. */
     @Override
     public void event(String text) {
         endProgress();
-        console.printf(Locale.ROOT, "### %s  (t=%.1fs)%n", text, elapsed());
+        String line = String.format(Locale.ROOT, "### %s  (t=%.1fs)", text, elapsed());
+        console.println(line);
+        page.console(line);
     }
 
     @Override
     public void result(String text) {
         endProgress();
-        text.strip().lines().forEach(l -> console.println("   " + l));
+        text.strip().lines().forEach(l -> {
+            console.println("   " + l);
+            page.console(l);
+        });
     }
 
     public void table(Table table) {
         endProgress();
         table.printAll().lines().forEach(l -> console.println("   " + l));
+        page.table(table);
     }
 
     /** Runs {@code sql} on {@code node}, showing the psql line a student could type, and prints the result. */
@@ -200,7 +237,10 @@ public final class Lab implements Narrator {
         lastProgress = "";
     }
 
-    /** Writes out/&lt;lab&gt;/summary.json and says where. */
+    /**
+     * Writes out/&lt;lab&gt;/summary.json and says where; the report.md ends with the plots the summary
+     * lists under "plots" (file names in the out folder: the labs save them last, in their outcome).
+     */
     public Path writeSummary() {
         Path file = out.resolve("summary.json");
         try {
@@ -208,9 +248,12 @@ public final class Lab implements Narrator {
         } catch (IOException e) {
             throw new LabException("cannot write " + file + ": " + e.getMessage());
         }
+        summary.path("plots").forEach(plot -> page.image(plot.asText()));
+        page.narrative("Results: [summary.json](summary.json).");
         endProgress();
         console.println();
         console.println("Results: " + file);
+        console.println("Report:  " + page.file());
         return file;
     }
 

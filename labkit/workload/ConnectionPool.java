@@ -4,9 +4,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -18,12 +18,14 @@ import java.util.concurrent.locks.LockSupport;
 final class ConnectionPool {
     private static final long RETRY_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final BlockingQueue<Slot> idle;
+    /** Put in the idle queue by {@link #abandon}, so that users waiting in {@link #take} wake up. */
+    private static final Slot WAKE_UP = new Slot();
+
+    private final BlockingQueue<Slot> idle = new LinkedBlockingQueue<>();
     private final List<Slot> all = new ArrayList<>();
     private volatile boolean abandoned;
 
     ConnectionPool(int users) {
-        idle = new ArrayBlockingQueue<>(users);
         for (int i = 0; i < users; i++) {
             var slot = new Slot();
             all.add(slot);
@@ -31,19 +33,22 @@ final class ConnectionPool {
         }
     }
 
-    /** Waits for a free user; null once the run is being abandoned. */
+    /**
+     * Waits for a free user, blocked in the queue rather than polling it (the load generator must
+     * not take CPU from the servers it measures); null once the run is being abandoned.
+     */
     Slot take() {
         try {
-            while (!abandoned) {
-                Slot slot = idle.poll(50, TimeUnit.MILLISECONDS);
-                if (slot != null) {
-                    return slot;
-                }
+            Slot slot = idle.take();
+            if (abandoned) {
+                idle.add(slot); // pass the wake-up on to the next waiting operation
+                return null;
             }
+            return slot;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return null;
         }
-        return null;
     }
 
     void release(Slot slot) {
@@ -71,6 +76,7 @@ final class ConnectionPool {
     /** Breaks every connection, even one waiting on a stalled commit; {@link #take} gives no user from now on. */
     void abandon() {
         abandoned = true;
+        idle.add(WAKE_UP);
         all.forEach(Slot::abort);
     }
 

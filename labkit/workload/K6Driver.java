@@ -57,6 +57,8 @@ public final class K6Driver implements LoadDriver {
     private Run writes;
     private Run readers;
     private int segment;
+    /** Writes that arrived while no writes' k6 ran: between one's stop and the next one's start at a re-route. */
+    private long notStarted;
     private Results results;
 
     /**
@@ -103,13 +105,24 @@ public final class K6Driver implements LoadDriver {
         }
     }
 
-    /** Stops the writes' k6 and starts another against {@code writeTo}; the reads go on. */
+    /**
+     * Stops the writes' k6 and starts another against {@code writeTo}; the reads go on. The writes
+     * that arrive on the schedule while no writes' k6 runs (the old one stopping, the new one
+     * initializing its VUs and running setup) are counted as not sent, so the open model keeps no
+     * unaccounted gap.
+     */
     @Override
     public synchronized void reroute(Node writeTo) {
         if (writes != null) {
-            counts.add(writes.stop());
+            Run old = writes;
+            counts.add(old.stop());
             writes = null;
             writes = launch("writes-" + ++segment, writeTo, writeRate, 0);
+            long gap = writes.readyNanos - old.stoppedNanos;
+            long missed = (long) Math.floor(gap / 1e9 * writeRate);
+            notStarted += missed;
+            notes.accept(String.format("k6 (%s) started %.1f s after k6 (%s) stopped: %,d writes arrived meanwhile, not sent",
+                    writes.name, gap / 1e9, old.name, missed));
         }
     }
 
@@ -131,7 +144,10 @@ public final class K6Driver implements LoadDriver {
             if (malformed > 0) {
                 notes.accept("k6 output: " + malformed + " line(s) cut short or unreadable, skipped");
             }
-            results = new Results(ledger, List.copyOf(reads), dropped);
+            if (dropped > 0) {
+                notes.accept(String.format("k6 dropped %,d iterations (no free VU when they were due): not sent", dropped));
+            }
+            results = new Results(ledger, List.copyOf(reads), dropped + notStarted);
         }
         return results;
     }
@@ -168,6 +184,9 @@ public final class K6Driver implements LoadDriver {
         private Thread tailer;
         private Thread onExit;
         private volatile boolean draining;
+        /** On the lab clock: when k6 said its load starts (setup done), and when it was told to stop. */
+        private long readyNanos;
+        private long stoppedNanos;
 
         Run(String name, Map<String, String> env, String node) {
             this.name = name;
@@ -209,18 +228,20 @@ public final class K6Driver implements LoadDriver {
                     halt();
                     throw new LabException("k6 (" + name + ") " + why + ": " + lastError() + " (see " + log + ")");
                 }
-                Wait.sleep(Duration.ofMillis(50));
+                // Short: the moment seen here is when a re-routed writer's schedule counts as started.
+                Wait.sleep(Duration.ofMillis(10));
             }
+            readyNanos = System.nanoTime() - origin;
         }
 
         /** Ends the process and reads the rest of its output; operations left unfinished count from this moment. */
         K6Output.Counts stop() {
-            long stopNanos = System.nanoTime() - origin;
+            stoppedNanos = System.nanoTime() - origin;
             if (!process.isAlive() && process.exitValue() != 0) {
                 notes.accept("k6 (" + name + ") had exited by itself (code " + process.exitValue() + "): " + lastError());
             }
             halt();
-            return collector.finish(stopNanos);
+            return collector.finish(stoppedNanos);
         }
 
         /** SIGTERM, like Ctrl+C: k6 ends the run, flushes its output and prints its summary. SIGKILL if it hangs. */

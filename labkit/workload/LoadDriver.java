@@ -29,8 +29,9 @@ public interface LoadDriver extends AutoCloseable {
 
     /**
      * What a run did. {@code reads} are the read operations (they are not audited, only timed);
-     * {@code notSent} counts arrivals that were still waiting for a connection when the run stopped
-     * (k6 calls them dropped iterations).
+     * {@code notSent} counts arrivals that were never sent: still waiting for a connection when the
+     * run stopped (k6 calls them dropped iterations), and, with k6, the writes that arrived while
+     * its writer was restarted at a re-route.
      */
     record Results(Ledger ledger, List<Read> reads, long notSent) {}
 

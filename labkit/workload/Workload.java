@@ -1,6 +1,5 @@
 package labkit.workload;
 
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
@@ -16,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 import labkit.cluster.Node;
+import labkit.cluster.Sql;
 
 /**
  * The built-in load driver. Open model: operations arrive on a fixed schedule whatever the
@@ -166,7 +166,7 @@ public final class Workload implements LoadDriver {
                     outcome = Ledger.Outcome.OK;
                 }
             } catch (SQLException e) {
-                boolean lost = connectionLost(e);
+                boolean lost = Sql.connectionLost(e); // after the statement left: the outcome is unknown
                 if (lost) {
                     slot.discard();
                 }
@@ -197,7 +197,7 @@ public final class Workload implements LoadDriver {
             }
             ok = true;
         } catch (SQLException e) {
-            if (connectionLost(e)) {
+            if (Sql.connectionLost(e)) {
                 slot.discard();
             }
             ok = false;
@@ -205,12 +205,6 @@ public final class Workload implements LoadDriver {
             readers.release(slot);
         }
         reads.add(new Read(intended - origin, System.nanoTime() - origin, ok));
-    }
-
-    /** The connection broke (or the server ended it) after the statement left: the outcome is unknown. */
-    static boolean connectionLost(SQLException e) {
-        String state = e.getSQLState();
-        return (state != null && (state.startsWith("08") || state.startsWith("57P"))) || e.getCause() instanceof IOException;
     }
 
     private static String firstLine(SQLException e) {

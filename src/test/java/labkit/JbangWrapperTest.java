@@ -207,8 +207,13 @@ class JbangWrapperTest {
     void theCatalogNamesEachLabWithADescription() throws Exception {
         JsonNode aliases = new ObjectMapper().readTree(ROOT.resolve("jbang-catalog.json").toFile()).path("aliases");
         var expected = Map.of("lab01", "lab01-basebackup.java", "lab02", "lab02-async.java",
-                "lab03", "lab03-sync.java", "lab04", "lab04-ha.java");
-        assertEquals(expected.keySet(), iterableToSet(aliases.fieldNames()));
+                "lab03", "lab03-sync.java", "lab04", "lab04-ha.java", "lab06", "lab06-consistency.java");
+        var names = new java.util.HashSet<>(expected.keySet());
+        names.add("playground");
+        assertEquals(names, iterableToSet(aliases.fieldNames()));
+        // the playground is a notebook: JBang must leave JShell at its prompt after the script
+        assertEquals("playground.jsh", aliases.path("playground").path("script-ref").asText());
+        assertTrue(aliases.path("playground").path("interactive").asBoolean(), aliases.toString());
         expected.forEach((alias, file) -> {
             assertEquals(file, aliases.path(alias).path("script-ref").asText(), alias);
             String description = aliases.path(alias).path("description").asText();
@@ -216,7 +221,7 @@ class JbangWrapperTest {
             assertFalse(description.contains("\n"), "one line: " + description);
         });
 
-        // JBang itself reads it: `jbang alias list` in the repo shows the four labs and their descriptions
+        // JBang itself reads it: `jbang alias list` in the repo shows the labs and their descriptions
         Run run = wrapper(ROOT, env(cache), null, "alias", "list");
         assertEquals(0, run.exit(), run.transcript());
         expected.forEach((alias, file) -> {

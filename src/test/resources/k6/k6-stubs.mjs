@@ -31,6 +31,8 @@ function database(url, options) {
   const run = (kind) => (timeout, statement, ...args) => {
     stub.calls.push({ kind, url, options, timeout, statement, args });
     const answer = stub.answers.shift();
+    // the statement takes this long on the stand-in clock (run-script.mjs)
+    stub.nowMs += (answer && answer.takesMs) || 0;
     if (answer && answer.error) {
       throw new Error(answer.error);
     }

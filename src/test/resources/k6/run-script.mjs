@@ -1,7 +1,8 @@
 // Runs k6/pagila_read_write_test.js under node with the stand-in k6 modules:
 //   node run-script.mjs SCRIPT PLAN_JSON
 // PLAN_JSON: {"env": {...}, "writes": [answer...], "reads": [answer...]}, where an answer is
-// {} (success) or {"error": "message"}. Prints what the script emitted, as JSON.
+// {} (success) or {"error": "message"}, either with "takesMs": how long the statement takes on
+// a stand-in clock (Date.now), which moves only then. Prints what the script emitted, as JSON.
 import { register } from "node:module";
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -10,8 +11,10 @@ const [scriptPath, planPath] = process.argv.slice(2);
 const plan = JSON.parse(readFileSync(planPath, "utf8"));
 
 globalThis.__ENV = plan.env || {};
-globalThis.k6stub = { metrics: [], samples: [], calls: [], answers: [], metadata: {}, iteration: 0 };
+globalThis.k6stub = { metrics: [], samples: [], calls: [], answers: [], metadata: {}, iteration: 0,
+  nowMs: Date.now() };
 const stub = globalThis.k6stub;
+Date.now = () => stub.nowMs;
 const logged = [];
 console.log = (...parts) => logged.push(parts.join(" "));
 

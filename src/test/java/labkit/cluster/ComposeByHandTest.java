@@ -1,6 +1,7 @@
 package labkit.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -12,18 +13,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * compose.yaml without Java, as a student uses it: up gives a streaming standby with Pagila, a
- * second up after down takes no second base backup, down -v leaves nothing. Runs the test image
- * (no registry in CI) on ports of its own.
+ * compose.yaml without Java, as a student uses it with {@code docker compose} (v2) and the
+ * PostgreSQL major of the official image (18, its data layout): up --wait gives a streaming standby
+ * with Pagila, a second up after down takes no second base backup, down -v leaves nothing. Runs
+ * the test image (no registry in CI) on ports of its own.
  */
 class ComposeByHandTest {
     private static final String PROJECT = "pglab-byhand";
-    private static final Map<String, String> ENV = Map.of("PGLAB_IMAGE", DockerTestImage.REPOSITORY,
-            "PG_MAJOR", DockerTestImage.MAJOR, "PRIMARY_PORT", "25432", "STANDBY_PORT", "25433");
+    private static final DockerTestImage IMAGE = DockerTestImage.CURRENT;
+    private static final Map<String, String> ENV = Map.of("PGLAB_IMAGE", IMAGE.repository(), "PG_MAJOR", IMAGE.major(),
+            "PRIMARY_PORT", "25432", "STANDBY_PORT", "25433");
 
     @BeforeAll
-    static void engineAndImage() {
-        DockerTestImage.assumeReady();
+    static void engineImageAndCompose() {
+        IMAGE.assumeReady();
+        DockerTestImage.assumeCompose("v2");
     }
 
     @AfterEach
@@ -33,10 +37,15 @@ class ComposeByHandTest {
 
     @Test
     void upGivesAStreamingStandbyWithPagilaAndRestartsWithoutASecondBackup() throws Exception {
-        compose("up", "-d");
+        // --wait: until both healthchecks pass, i.e. the primary loaded Pagila and the standby runs.
+        compose("up", "-d", "--wait");
         waitFor(25432, "SELECT application_name || '|' || state FROM pg_stat_replication", "postgres-standby|streaming");
         waitFor(25433, "SELECT count(*) FROM film", "1000");
         assertEquals("t", sql(25433, "SELECT pg_is_in_recovery()"));
+        String version = sql(25433, "SHOW server_version");
+        assertTrue(version.startsWith(IMAGE.major() + "."), "server_version " + version + " on " + IMAGE.name());
+        assertEquals("/var/lib/postgresql/" + IMAGE.major() + "/docker", sql(25432, "SHOW data_directory"),
+                "compose.yaml's PGDATA, in the volume at /var/lib/postgresql");
         assertEquals(1, baseBackupsLogged(), "the first start takes one base backup");
 
         compose("down"); // removes the containers, keeps the volumes: the new standby container finds its data
@@ -55,7 +64,8 @@ class ComposeByHandTest {
     }
 
     private static String compose(String... args) {
-        var cmd = new ArrayList<>(DockerCompose.find(Env.get().root(), PROJECT).command());
+        var cmd = new ArrayList<>(DockerCompose.find(Env.get().root(), PROJECT, DockerCompose.Flavour.chosen("v2"))
+                .command());
         cmd.addAll(List.of(args));
         return Processes.run(cmd, ENV, Duration.ofMinutes(5));
     }

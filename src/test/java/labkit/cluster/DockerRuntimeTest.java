@@ -14,21 +14,30 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The docker runtime on compose.yaml with the CI test image: a primary and a streaming standby,
- * crash and restart, failover, and the old primary rewound back in as a standby.
+ * The docker runtime on compose.yaml with the CI test images: a primary and a streaming standby,
+ * crash and restart, failover, and the old primary rewound back in as a standby, on PostgreSQL 18
+ * and on the oldest major kept (15, where pg_rewind needs the promotion checkpointed).
  */
 class DockerRuntimeTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir Path logs;
 
-    @Test
-    void primaryStandbyCrashFailoverAndRewind() throws Exception {
-        DockerTestImage.assumeReady();
+    static Stream<DockerTestImage> images() {
+        return Stream.of(DockerTestImage.CURRENT, DockerTestImage.OLD);
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("images")
+    void primaryStandbyCrashFailoverAndRewind(DockerTestImage image) throws Exception {
+        image.assumeReady();
         String project = "pglab-test-" + ProcessHandle.current().pid();
         var composeOutput = new ArrayList<String>();
         var copied = new ArrayList<Long>();
@@ -36,13 +45,12 @@ class DockerRuntimeTest {
         int standbyPort = freePort();
         Node primary;
         Node standby;
-        try (var runtime = new DockerRuntime(project, DockerTestImage.REPOSITORY, DockerTestImage.MAJOR, logs,
-                composeOutput::add)) {
+        try (var runtime = new DockerRuntime(project, image.repository(), image.major(), logs, composeOutput::add)) {
             // A primary from compose.yaml: configuration from conf/, the replication role from .env.
             primary = runtime.createPrimary(DockerRuntime.PRIMARY, primaryPort);
             assertEquals("docker", primary.runtime());
             assertEquals(primaryPort, primary.port());
-            assertTrue(primary.version().startsWith(DockerTestImage.MAJOR + "."), primary.version());
+            assertTrue(primary.version().startsWith(image.major() + "."), primary.version());
             assertEquals("postgres-primary", Sql.scalar(primary, "SHOW cluster_name"));
             assertEquals("on", Sql.scalar(primary, "SHOW wal_log_hints"));
             assertEquals("t|f", Sql.scalar(primary, "SELECT format('%s|%s', rolreplication, rolsuper) FROM pg_roles"
@@ -91,7 +99,9 @@ class DockerRuntimeTest {
             Sql.exec(standby, "INSERT INTO marks SELECT g, 'after failover' FROM generate_series(3001, 3010) g");
 
             // The old primary comes back as a standby of the new one: pg_rewind drops its lost writes.
-            runtime.rejoinAsStandby(primary, standby, runtime.endpointSeenFromNodes(standby), true);
+            var rewind = runtime.rejoinAsStandby(primary, standby, runtime.endpointSeenFromNodes(standby));
+            assertEquals(Boolean.TRUE, rewind.needed(), rewind.output());
+            assertEquals(TimelineHistory.of(standby).switchLsn(), rewind.divergedAtLsn(), rewind.output());
             awaitStreaming(standby, primary);
             standby.waitForCatchup(primary, WAIT);
             assertTrue(inRecovery(primary));
@@ -109,10 +119,10 @@ class DockerRuntimeTest {
 
     @Test
     void standbyStreamsThroughALinkOnTheHost() throws Exception {
-        DockerTestImage.assumeReady();
+        var image = DockerTestImage.CURRENT;
+        image.assumeReady();
         String project = "pglab-test-link-" + ProcessHandle.current().pid();
-        try (var runtime = new DockerRuntime(project, DockerTestImage.REPOSITORY, DockerTestImage.MAJOR, logs,
-                line -> {})) {
+        try (var runtime = new DockerRuntime(project, image.repository(), image.major(), logs, line -> {})) {
             Node primary = runtime.createPrimary(DockerRuntime.PRIMARY, freePort());
             try (var link = Link.open(runtime.bindAddressForNodes(), 0, primary.host(), primary.port())) {
                 var upstream = new NodeRuntime.Endpoint(runtime.hostSeenFromNodes(), link.port());

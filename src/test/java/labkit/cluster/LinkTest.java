@@ -11,8 +11,12 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -111,7 +115,7 @@ class LinkTest {
     void aPingPongTakesAtLeastTheRoundTrip() throws Exception {
         echo();
         open().delay(Duration.ofMillis(25), Duration.ZERO);
-        assertEquals(50.0, link.rttMs());
+        assertEquals(50.0, link.configuredRttMs());
 
         try (var s = connect()) {
             for (int i = 0; i < 5; i++) {
@@ -131,21 +135,57 @@ class LinkTest {
         open().delay(Duration.ofMillis(10), Duration.ofMillis(10));
         byte[] sent = random(200 * 100);
 
-        try (var s = connect()) {
-            var reader = Thread.ofVirtual().start(() -> {
-                try {
-                    assertArrayEquals(sent, s.getInputStream().readNBytes(sent.length));
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
+        try (var s = connect(); var reading = Executors.newVirtualThreadPerTaskExecutor()) {
+            // read while writing (the echo would stall otherwise); get() hands the bytes to this thread
+            Future<byte[]> received = reading.submit(() -> s.getInputStream().readNBytes(sent.length));
             for (int i = 0; i < 200; i++) { // separate small chunks, each with its own random delay
                 s.getOutputStream().write(sent, i * 100, 100);
                 Thread.sleep(1);
             }
-            reader.join();
+            assertArrayEquals(sent, received.get(10, TimeUnit.SECONDS), "the echo came back out of order");
         }
         assertEquals(sent.length, link.bytesToStandby());
+    }
+
+    @Test
+    void aResetFromThePrimaryArrivesAfterTheDataItSentBefore() throws Exception {
+        byte[] wal = random(20_000);
+        serve(s -> {
+            s.getInputStream().read(); // the standby's first byte: the relayed connection is up
+            s.getOutputStream().write(wal);
+            s.setSoLinger(true, 0); // the close sends a reset, as a killed process's socket with unread data does
+        });
+        open().delay(Duration.ofMillis(50), Duration.ZERO);
+
+        long start = System.nanoTime();
+        try (var s = connect()) {
+            s.getOutputStream().write(new byte[] {1, 2}); // the second byte stays unread by the primary
+            var in = s.getInputStream();
+            assertArrayEquals(wal, in.readNBytes(wal.length), "what the primary sent before its reset is delivered");
+            double ms = (System.nanoTime() - start) / 1e6;
+            assertThrows(SocketException.class, in::read, "then the reset itself, not an orderly close");
+            assertTrue(ms >= 100, "the byte went and the data came back in " + ms + " ms, less than the 100 ms round trip");
+        }
+        assertEquals(wal.length, link.bytesToStandby());
+    }
+
+    @Test
+    void aCutDropsWhatIsStillOnTheWay() throws Exception {
+        var written = new java.util.concurrent.CountDownLatch(1);
+        serve(s -> {
+            s.getOutputStream().write(random(20_000));
+            written.countDown();
+            s.getInputStream().read(); // hold the connection open until the cut
+        });
+        open().delay(Duration.ofMillis(200), Duration.ZERO);
+
+        try (var s = connect()) {
+            s.getOutputStream().write(1);
+            assertTrue(written.await(5, TimeUnit.SECONDS));
+            link.cut();
+            assertThrows(SocketException.class, () -> s.getInputStream().read(), "a cut path delivers nothing more");
+        }
+        assertEquals(0, link.bytesToStandby());
     }
 
     @Test

@@ -26,6 +26,7 @@ class Lab01LocalTest {
         JsonNode s = run.summary();
         assertEquals("local", s.path("runtime").asText());
         assertModule1(s);
+        LabReportsTest.assertReportHasTheStepsCommandsTablesAndEveryPlotItLinks(run, out);
         assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
         assertTrue(Cluster.portFree(15432) && Cluster.portFree(15433), "ports still held after the lab");
         assertTrue(Files.exists(out.resolve("logs/postgres-primary.log")), "primary log kept");

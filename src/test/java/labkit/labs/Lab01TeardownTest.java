@@ -60,15 +60,22 @@ class Lab01TeardownTest {
     void keepLeavesAClusterToConnectToAndSaysHowToTearItDown() throws Exception {
         var run = LabProcess.run("lab01-basebackup.java", out, "--yes", "--runtime", "local", "--keep");
         assertEquals(0, run.exitCode(), run.transcript());
-        assertTrue(run.stdout().contains("psql -h 127.0.0.1 -p 15432"), run.transcript());
-        assertEquals(2, LabProcess.leftoverServers().stream().filter(c -> c.contains("bin/postgres")).count(),
-                "both servers should still run: " + LabProcess.leftoverServers());
         List<String> lines = run.stdout().lines().toList();
         String teardown = lines.get(lines.indexOf(lines.stream().filter(l -> l.contains("Tear it down with:"))
                 .findFirst().orElseThrow()) + 1).strip();
-        var down = new ProcessBuilder("sh", "-c", teardown).inheritIO().start();
-        assertEquals(0, down.waitFor(), teardown);
-        assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left after: " + teardown);
+        // this run's work dir (the hint ends with rm -rf <it>): other labs on the machine have their own
+        String workDir = teardown.substring(teardown.lastIndexOf(' ') + 1);
+        try {
+            assertTrue(run.stdout().contains("psql -h 127.0.0.1 -p 15432"), run.transcript());
+            assertEquals(2, LabProcess.leftoverServers().stream()
+                    .filter(c -> c.contains("bin/postgres") && c.contains(workDir + "/")).count(),
+                    "both servers should still run: " + LabProcess.leftoverServers());
+        } finally {
+            var down = new ProcessBuilder("sh", "-c", teardown).inheritIO().start();
+            assertEquals(0, down.waitFor(), teardown);
+        }
+        assertTrue(LabProcess.leftoverServers().stream().noneMatch(c -> c.contains(workDir + "/")),
+                "servers left after: " + teardown);
     }
 
     /**

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 import labkit.notebook.Charts;
 import labkit.testing.LabProcess;
+import labkit.testing.Summaries;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,19 +26,48 @@ class Lab02LocalTest {
         JsonNode s = run.summary();
         assertEquals("local", s.path("runtime").asText());
         assertModule2(s, out);
+        LabReportsTest.assertReportHasTheStepsCommandsTablesAndEveryPlotItLinks(run, out);
         assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
     }
 
-    /** The Module 2 facts, whatever the runtime. */
+    /**
+     * Module 2's lesson at the default settings: a zone failure loses acknowledged writes. One run
+     * may be unlucky (the standby had it all when the primary died), so up to three runs; the
+     * attempts are printed, and bench/lesson-fidelity says how often the lesson shows.
+     */
+    @Test
+    void theDefaultSettingsLoseAcknowledgedWrites() throws Exception {
+        var lost = new java.util.ArrayList<Long>();
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            var run = LabProcess.run("lab02-async.java", out.resolve("attempt-" + attempt), "--yes", "--runtime", "local");
+            assertEquals(0, run.exitCode(), run.transcript());
+            lost.add(run.summary().path("failure").path("lostAcked").asLong());
+            if (lost.getLast() >= 1) {
+                break;
+            }
+        }
+        System.out.println("lab02 acknowledged writes lost, per attempt: " + lost);
+        assertTrue(lost.getLast() >= 1, "no acknowledged write lost in " + lost.size() + " runs: " + lost);
+    }
+
+    /** The Module 2 facts, whatever the runtime: what the workload, the link and the crash did. */
     static void assertModule2(JsonNode s, Path out) throws Exception {
         assertEquals("async", s.path("mode").asText());
+        assertEquals(List.of(), Summaries.zerosThatMeanNotMeasured(s), s.toString());
         JsonNode writes = s.path("writes");
-        assertTrue(writes.path("ok").asLong() > 0, s.toString());
+        JsonNode settings = s.path("settings");
+        double arrived = settings.path("rate").asDouble() * settings.path("runForSeconds").asDouble();
+        assertTrue(writes.path("ok").asLong() >= 0.9 * arrived, "the open model kept its rate until the crash: " + s);
         assertTrue(writes.path("failed").asLong() + writes.path("unknown").asLong() > 0, "no failures after the kill: " + s);
-        assertTrue(s.path("lag").path("samples").asInt() >= 50, s.toString());
-        assertTrue(s.path("lag").path("replayLagMsP50").asDouble() > 0, s.toString());
-        assertTrue(s.path("lag").path("replayLagMsMax").asDouble() >= s.path("lag").path("replayLagMsP50").asDouble());
-        assertTrue(s.path("lag").has("maxBytes"), s.toString());
+        JsonNode link = s.path("link");
+        double rtt = link.path("rttMs").path("p50").asDouble();
+        assertTrue(rtt >= link.path("configuredRttMs").asDouble(), "a round trip through the relay beat its delay: " + link);
+        JsonNode lag = s.path("lag");
+        assertTrue(lag.path("samples").asInt() >= 50, s.toString());
+        // replay_lag runs until the standby's reply is back: about a round trip, less at most the jitter both ways
+        assertTrue(lag.path("replayLagMsP50").asDouble() >= rtt - 2 * link.path("configuredJitterMs").asDouble() - 1,
+                "replay lag below the round trip: " + s);
+        assertTrue(lag.path("replayLagMsMax").asDouble() >= lag.path("replayLagMsP50").asDouble());
         for (String op : new String[] {"write", "read"}) {
             JsonNode l = s.path("latency").path(op);
             assertTrue(l.path("p50Ms").asDouble() > 0, op + ": " + l);
@@ -44,12 +75,10 @@ class Lab02LocalTest {
             assertTrue(l.path("p99Ms").asDouble() >= l.path("p90Ms").asDouble(), op + ": " + l);
         }
         JsonNode failure = s.path("failure");
-        for (String field : new String[] {"lostAcked", "rpoMs", "unknownPresent", "unknownAbsent"}) {
-            assertTrue(failure.has(field), field + " missing: " + failure);
-        }
-        assertEquals(writes.path("unknown").asLong(),
-                failure.path("unknownPresent").asLong() + failure.path("unknownAbsent").asLong());
-        assertTrue(s.path("traffic").path("bytesToStandby").asLong() > 0, s.toString());
+        assertEquals(failure.path("lostAcked").asLong() > 0, failure.path("rpoMs").asDouble() > 0, failure.toString());
+        // after the fault each pooled connection finds itself broken once, on its first write
+        assertTrue(failure.path("unknownSentAfterFault").asLong() <= 32, failure.toString());
+        assertTrue(s.path("traffic").path("bytesPerAckedWrite").asLong() > 200, "a rental's WAL is more: " + s);
         assertTrue(s.path("traffic").path("bytesFromStandby").asLong() > 0, s.toString());
         assertPlots(out, s);
     }

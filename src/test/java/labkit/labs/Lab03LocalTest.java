@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import labkit.testing.LabProcess;
+import labkit.testing.Summaries;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,23 +22,30 @@ class Lab03LocalTest {
         JsonNode s = run.summary();
         assertEquals("local", s.path("runtime").asText());
         assertModule3(s, out);
+        LabReportsTest.assertReportHasTheStepsCommandsTablesAndEveryPlotItLinks(run, out);
         assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
     }
 
-    /** The Module 3 facts, whatever the runtime: sync costs at least a round trip, and loses nothing. */
+    /** The Module 3 facts, whatever the runtime: sync costs at least the measured round trip, and loses nothing. */
     static void assertModule3(JsonNode s, Path out) throws Exception {
         assertEquals("sync", s.path("sync").path("syncState").asText());
-        double rtt = s.path("link").path("rttMs").asDouble();
-        assertTrue(rtt > 0, s.toString());
+        assertEquals(java.util.List.of(), Summaries.zerosThatMeanNotMeasured(s), s.toString());
+        JsonNode link = s.path("link");
+        double rtt = link.path("rttMs").path("p50").asDouble();
+        assertTrue(link.path("rttMs").path("samples").asInt() > 50, link.toString());
+        assertTrue(rtt >= link.path("configuredRttMs").asDouble(), "a round trip through the relay beat its delay: " + link);
         JsonNode async = s.path("async").path("latency").path("write");
         JsonNode sync = s.path("sync").path("latency").path("write");
         for (JsonNode l : new JsonNode[] {async, sync}) {
             assertTrue(l.path("p50Ms").asDouble() > 0 && l.has("p90Ms") && l.has("p99Ms"), l.toString());
         }
         assertTrue(sync.path("p90Ms").asDouble() - async.path("p90Ms").asDouble() >= rtt,
-                "sync p90 should exceed async p90 by a round trip (" + rtt + " ms): " + s);
-        assertEquals(0, s.path("failure").path("lostAcked").asLong(), s.toString());
-        assertTrue(s.path("failure").has("unknownPresent") && s.path("failure").has("unknownAbsent"), s.toString());
+                "sync p90 should exceed async p90 by the measured round trip (p50 " + rtt + " ms): " + s);
+        JsonNode failure = s.path("failure");
+        assertEquals(0, failure.path("lostAcked").asLong(), s.toString());
+        // a sync commit in flight waits for the standby: some writes are always in flight at the crash
+        assertTrue(failure.path("unknownSentBeforeFault").asLong() > 0, failure.toString());
+        assertTrue(failure.path("unknownSentAfterFault").asLong() <= 32, failure.toString());
         Lab02LocalTest.assertPlots(out, s);
     }
 }

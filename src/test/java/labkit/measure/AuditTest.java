@@ -96,4 +96,32 @@ class AuditTest {
         assertEquals(1, r.ok());
         assertEquals(1, r.lostAcked());
     }
+
+    @Test
+    void unknownWritesAreSplitByWhetherTheyLeftBeforeTheFault() {
+        var ledger = new Ledger();
+        ledger.record(write("ok", 100, Outcome.OK));
+        ledger.record(write("in-flight", 150, Outcome.UNKNOWN)); // sent at 149 ms
+        ledger.record(write("after-1", 152, Outcome.UNKNOWN)); // sent at 151 ms
+        ledger.record(write("after-2", 170, Outcome.UNKNOWN));
+
+        var r = Audit.of(ledger, Set.of("ok", "in-flight"), 150_000_000L);
+
+        assertEquals(1L, r.unknownSentBeforeFault());
+        assertEquals(2L, r.unknownSentAfterFault());
+        assertEquals(1, r.unknownPresent());
+        assertEquals(null, Audit.of(ledger, Set.of()).unknownSentBeforeFault(), "not told when the fault struck");
+    }
+
+    @Test
+    void theRpoWindowEndsAtTheNewestLostWriteAndSpansTheRpo() {
+        var ledger = new Ledger();
+        ledger.record(write("a", 1_000, Outcome.OK));
+        ledger.record(write("b", 1_040, Outcome.OK));
+        ledger.record(write("c", 1_090, Outcome.OK));
+        var r = Audit.of(ledger, Set.of("a"));
+        assertEquals(1.0, r.rpoWindowSeconds()[0], 1e-9);
+        assertEquals(1.09, r.rpoWindowSeconds()[1], 1e-9);
+        assertEquals(null, Audit.of(ledger, Set.of("a", "b", "c")).rpoWindowSeconds(), "nothing lost: no window");
+    }
 }

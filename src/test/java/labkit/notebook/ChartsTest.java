@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import labkit.notebook.Charts.Event;
 import labkit.notebook.Charts.Series;
+import labkit.measure.Audit;
 import labkit.workload.Ledger;
 import labkit.workload.Ledger.Outcome;
 import org.HdrHistogram.Histogram;
@@ -93,6 +94,7 @@ class ChartsTest {
         byMode.put("async", async);
         byMode.put("sync", sync);
         charts.put("percentiles", Charts.percentiles("Write latency: async vs sync", byMode, TimeUnit.MICROSECONDS));
+        charts.put("write-timeline", Charts.writeTimeline(crashLedger(), lostAudit(), 20, EVENTS));
         charts.put("catchup", Charts.catchUp(new Series("bytes behind", t, behind),
                 List.of(new Event(10, "standby stopped"), new Event(20, "standby started"))));
         return charts;
@@ -133,6 +135,79 @@ class ChartsTest {
         BufferedImage quiet = render(Charts.throughput(onlyOk, List.of()));
         assertEquals(0, pixels(quiet, Charts.VERMILLION), "no failed line when nothing failed");
         assertEquals(0, markerColumns(quiet));
+    }
+
+    /** The writes of {@link #ledger()} up to the crash at 20 s and the failures after it: lab02's story. */
+    static Ledger crashLedger() {
+        var ledger = new Ledger();
+        ledger().writes().stream().filter(w -> w.doneNanos() < 20_000_000_000L || w.outcome() != Outcome.OK)
+                .forEach(ledger::record);
+        return ledger;
+    }
+
+    /** {@link #crashLedger()} audited as if the writes of its last 60 ms before the crash were lost. */
+    static Audit.Result lostAudit() {
+        var present = crashLedger().writes().stream().filter(w -> w.doneNanos() < 19_940_000_000L)
+                .map(Ledger.Write::key).collect(java.util.stream.Collectors.toSet());
+        return Audit.of(crashLedger(), present, 20_000_000_000L);
+    }
+
+    @Test
+    void theWriteTimelineMarksTheLostWritesAndShadesTheRpoWindow() throws Exception {
+        var audit = lostAudit();
+        assertEquals(12, audit.lostAcked());
+        BufferedImage withLoss = render(Charts.writeTimeline(crashLedger(), audit, 20, EVENTS));
+        assertTrue(pixels(withLoss, Charts.PURPLE) > 100, "lost writes in their own colour");
+        assertTrue(shaded(withLoss) > 2_000, "the RPO window is shaded");
+        assertTrue(pixels(withLoss, Charts.GREEN) > 500, "acknowledged writes");
+
+        var nothingLost = Audit.of(crashLedger(), keysOf(crashLedger()));
+        BufferedImage noLoss = render(Charts.writeTimeline(crashLedger(), nothingLost, 20, EVENTS));
+        assertEquals(0, pixels(noLoss, Charts.PURPLE), "nothing lost: no lost colour");
+        assertEquals(0, shaded(noLoss), "nothing lost: no window");
+    }
+
+    private static java.util.Set<String> keysOf(Ledger ledger) {
+        return ledger.writes().stream().map(Ledger.Write::key).collect(java.util.stream.Collectors.toSet());
+    }
+
+    /** Pixels of the window's translucent purple over the white plot. */
+    private static long shaded(BufferedImage image) {
+        long n = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                var c = new Color(image.getRGB(x, y));
+                if (c.getRed() > 230 && c.getGreen() > 200 && c.getGreen() < 225 && c.getBlue() > 220 && c.getBlue() < 240) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void eventLabelsNeverOverlapEvenCloseInTimeAndAtTheRightEdge() {
+        var metrics = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics()
+                .getFontMetrics(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 18));
+        int left = 100;
+        int right = 1240;
+        // lab04's end: "primary stopped" and "rejoined" close together near the right edge, and a window
+        var labels = List.of(new EventMarkers.Label(300, "sync mode", true), new EventMarkers.Label(310, "async mode", true),
+                new EventMarkers.Label(1150, "primary stopped", true), new EventMarkers.Label(1190, "standby promoted", true),
+                new EventMarkers.Label(1230, "rejoined", true), new EventMarkers.Label(1150, "RPO 40 ms", false));
+        var placed = EventMarkers.layout(labels, left, right, metrics);
+        for (int i = 0; i < labels.size(); i++) {
+            int x = placed.get(i).x();
+            int w = metrics.stringWidth(labels.get(i).text());
+            assertTrue(x >= left && x + w <= right, labels.get(i) + " leaves the plot: " + x);
+            for (int j = 0; j < i; j++) {
+                int xj = placed.get(j).x();
+                int wj = metrics.stringWidth(labels.get(j).text());
+                boolean sameRow = placed.get(i).row() == placed.get(j).row();
+                assertTrue(!sameRow || x + w <= xj || xj + wj <= x,
+                        labels.get(i).text() + " overlaps " + labels.get(j).text() + ": " + placed);
+            }
+        }
     }
 
     @Test
@@ -179,7 +254,7 @@ class ChartsTest {
         for (int x = 0; x < image.getWidth(); x++) {
             int n = 0;
             for (int y = 0; y < image.getHeight(); y++) {
-                if ((image.getRGB(x, y) & 0xFFFFFF) == (ChartMarker.COLOR.getRGB() & 0xFFFFFF)) {
+                if ((image.getRGB(x, y) & 0xFFFFFF) == (EventMarkers.COLOR.getRGB() & 0xFFFFFF)) {
                     n++;
                 }
             }

@@ -159,6 +159,37 @@ class K6ScriptTest {
         assertEquals("t1-r1", reads.get(1).path("metadata").path("key").asText());
     }
 
+    /**
+     * lib/pq answers a commit whose wait for a synchronous standby the timeout cancelled with no
+     * error (seen here: k6/README.md). A write that succeeds only after the timeout is unknown;
+     * one just under it, and an error after it, keep their outcome. Reads are an answer either way.
+     */
+    @Test
+    void aWriteThatSucceedsOnlyAfterTheTimeoutIsUnknown() throws Exception {
+        JsonNode r = run("""
+                {"env": {"PGLAB_RUN_ID": "t4", "PGLAB_TIMEOUT": "1.5s"},
+                 "writes": [{"takesMs": 1498}, {"takesMs": 1500}, {"takesMs": 1500,
+                             "error": "pq: canceling statement due to user request (57014)"}],
+                 "reads": [{"takesMs": 2000}]}""");
+        var done = samples(r.path("writes"), "pglab_write_duration");
+        assertEquals(List.of("ok", "unknown", "failed"), done.stream().map(s -> s.path("tags").path("outcome").asText()).toList());
+        assertEquals(List.of(1498, 1500, 1500), done.stream().map(s -> s.path("value").asInt()).toList());
+        assertTrue(done.get(1).path("metadata").path("error").asText().startsWith("no error, but only after the 1.5s timeout"),
+                done.get(1).toString());
+        assertEquals(List.of(1, 0, 0), samples(r.path("writes"), "checks").stream().map(s -> s.path("value").asInt()).toList());
+        assertEquals("ok", samples(r.path("reads"), "pglab_read_duration").get(0).path("tags").path("outcome").asText());
+    }
+
+    @Test
+    void aTimeoutThatIsNoDurationIsOneClearError() throws Exception {
+        Path planFile = dir.resolve("plan.json");
+        Files.writeString(planFile, "{\"env\": {\"PGLAB_TIMEOUT\": \"5\"}}");
+        Path harness = Path.of(getClass().getResource("/k6/run-script.mjs").toURI());
+        var r = node(List.of(harness.toString(), SCRIPT.toString(), planFile.toString()), null);
+        assertEquals(1, r.exit());
+        assertTrue(r.stderr().contains("PGLAB_TIMEOUT must be a duration such as 5s or 500ms, got \"5\""), r.stderr());
+    }
+
     @Test
     void theStatementsGoToTheirServerWithBoundedTimeAndTheKeyAsParameter() throws Exception {
         JsonNode r = run("""

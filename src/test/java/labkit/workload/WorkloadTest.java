@@ -1,28 +1,14 @@
 package labkit.workload;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.EOFException;
-import java.sql.SQLException;
 import java.time.Duration;
 import labkit.notebook.DurationConverter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.TypeConversionException;
 
 class WorkloadTest {
-    @Test
-    void aBrokenConnectionAfterSendingIsUnknownAServerRefusalIsNot() {
-        assertTrue(Workload.connectionLost(new SQLException("An I/O error occurred while sending to the backend.",
-                "08006", new EOFException())));
-        assertTrue(Workload.connectionLost(new SQLException("terminating connection due to administrator command", "57P01")));
-        assertTrue(Workload.connectionLost(new SQLException("no state", null, new java.net.SocketException("reset"))));
-        assertFalse(Workload.connectionLost(new SQLException("cannot execute INSERT in a read-only transaction", "25006")));
-        assertFalse(Workload.connectionLost(new SQLException("duplicate key value violates unique constraint", "23505")));
-    }
-
     @Test
     void durationsReadTheWayPeopleTypeThem() {
         var c = new DurationConverter();
