@@ -17,7 +17,7 @@ if [[ ${1:-} != --force ]] \
     echo "### $image is up to date (context $context_hash)"
     exit 0
 fi
-docker image inspect "$base" >/dev/null 2>&1 || "$here/../test-image/build.sh"
+docker image inspect "$base" >/dev/null 2>&1 || "$here/../test-image/build.sh" 15
 echo "### building $image on $base"
 docker build --build-arg BASE_IMAGE="$base" --build-arg EXTRA_PACKAGES=etcd-server \
     --label pglab.context="$context_hash" -t "$image" "$here"

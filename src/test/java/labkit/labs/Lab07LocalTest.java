@@ -37,6 +37,7 @@ class Lab07LocalTest {
         assertTrue(run.seconds() < 300, "took " + run.seconds() + " s");
         assertEquals("local", run.summary().path("runtime").asText());
         assertStory(run.summary(), out, lab04);
+        LabReportsTest.assertReportHasTheStepsCommandsTablesAndEveryPlotItLinks(run, out);
         assertTrue(Ports.allFree(base, Patroni.PORTS), "a port of the run is still held: something was left running");
         assertTrue(leftoverPatroni().isEmpty(), "left running: " + leftoverPatroni());
     }
