@@ -307,14 +307,14 @@ class Lab07 implements Callable<Integer> {
         lab.command(old.startCommand());
         long started = now();
         events.add(new Event(seconds(started), "old leader starts"));
-        int logFrom = old.patroniLog().size();
+        int logFrom = old.patroniLogMark();
         old.start();
         waitStreaming(leader, old);
         double seconds = (now() - started) / 1e9;
         lab.event(String.format(Locale.ROOT, "\"%s\" streams from \"%s\" again, %.1f s after its Patroni started",
                 old.name(), leader.name(), seconds));
         lab.say("Its Patroni log:");
-        var story = PatroniLog.story(old.patroniLog().subList(logFrom, old.patroniLog().size()), 12);
+        var story = PatroniLog.story(old.patroniLogSince(logFrom), 12);
         story.forEach(lab::result);
         boolean rewound = story.stream().anyMatch(l -> l.contains("pg_rewind"));
         lab.show(leader, "SELECT application_name, state, sync_state, replay_lag FROM pg_stat_replication");
@@ -362,12 +362,12 @@ class Lab07 implements Callable<Integer> {
                 Action: Patroni comes back on %s. It finds the key held by %s, demotes its own server
                 (the connected clients are cut off), rewinds it and makes it follow.""".formatted(leader.name(), replica.name()));
         lab.command(leader.startCommand());
-        int logFrom = leader.patroniLog().size();
+        int logFrom = leader.patroniLogMark();
         events.add(new Event(lab.elapsed(), "Patroni back"));
         leader.start();
         waitStreaming(replica, leader);
         lab.event("\"" + leader.name() + "\" follows \"" + replica.name() + "\" again");
-        PatroniLog.story(leader.patroniLog().subList(logFrom, leader.patroniLog().size()), 12).forEach(lab::result);
+        PatroniLog.story(leader.patroniLogSince(logFrom), 12).forEach(lab::result);
         live.watch(Duration.ofSeconds(2));
         newClients.stop();
 

@@ -94,12 +94,9 @@ final class DockerPatroniNode extends PatroniNode {
         return all.subList(Math.max(0, all.size() - lines), all.size());
     }
 
+    /** A file of the container, running or not (the logs of a node that was stopped are kept too). */
     private List<String> read(String file) {
-        if (container == null || !engine.running(container)) {
-            return List.of();
-        }
-        var result = engine.exec(container, "root", EXEC, "cat", file);
-        return result.exitCode() == 0 ? result.output().lines().toList() : List.of();
+        return container == null ? List.of() : engine.readFile(container, file).map(t -> t.lines().toList()).orElse(List.of());
     }
 
     /** The config file names the node itself as connect_address, and Patroni re-reads it (POST /reload). */

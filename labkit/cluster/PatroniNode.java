@@ -53,6 +53,17 @@ public abstract class PatroniNode implements Node {
     /** Patroni's own log: its decisions ("acquired session lock as a leader", "running pg_rewind from …"). */
     public abstract List<String> patroniLog();
 
+    /** How far Patroni's log goes now (its line count), to tell later what it wrote since. */
+    public int patroniLogMark() {
+        return patroniLog().size();
+    }
+
+    /** Patroni's log from a {@link #patroniLogMark} on. */
+    public List<String> patroniLogSince(int mark) {
+        List<String> lines = patroniLog();
+        return lines.subList(Math.min(mark, lines.size()), lines.size());
+    }
+
     public abstract String startCommand();
 
     public abstract String stopCommand();
