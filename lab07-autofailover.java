@@ -349,8 +349,8 @@ class Lab07 implements Callable<Integer> {
         promotion.close();
         events.add(new Event(seconds(promoted), "two primaries"));
         lab.event("\"" + replica.name() + "\" is promoted; \"" + leader.name() + "\" is still a primary");
-        lab.show(leader, "SELECT pg_is_in_recovery() AS in_recovery, inet_server_port() AS port");
-        lab.show(replica, "SELECT pg_is_in_recovery() AS in_recovery, inet_server_port() AS port");
+        lab.show(leader, "SELECT pg_is_in_recovery() AS in_recovery");
+        lab.show(replica, "SELECT pg_is_in_recovery() AS in_recovery");
         lab.say("A second application server starts now, with the same URL:");
         var newClients = new Workload(lab.startNanos(), load.rate, 0, load.users);
         ledgers.add(newClients.ledger());
