@@ -58,12 +58,16 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 @Command(name = "lab07-autofailover", mixinStandardHelpOptions = true, version = "pglab 0.1.0", sortOptions = false,
-        description = {"Automated failover with Patroni and etcd, quorum commits, a cascading standby.",
-                "The workload of Module 2 writes through a multi-host JDBC URL while Patroni does what",
-                "lab04 did by hand.",
-                "7.1 the managed cluster; 7.2 the leader's node fails (RTO from the ledger, phases);",
-                "7.3 the old leader rejoins (pg_rewind); 7.4 only Patroni dies: two primaries;",
-                "7.5 quorum commits, ANY 1 of two standbys; 7.6 a cascading standby.",
+        description = {"Automated failover with Patroni and etcd, quorum commits, a cascading",
+                "standby. The workload of Module 2 writes through a multi-host JDBC URL while",
+                "Patroni does what lab04 did by hand.",
+                "7.1 the managed cluster; 7.2 the leader's node fails (RTO from the ledger,",
+                "    in phases); 7.3 the old leader rejoins (pg_rewind); 7.4 only Patroni",
+                "    dies: two primaries; 7.5 quorum commits, ANY 1 of two standbys;",
+                "    7.6 a cascading standby.",
+                "Ports: --port N is the first of 32 (servers from N, their links from N+10,",
+                "Patroni's REST APIs from N+20, etcd on N+30 and N+31).",
+                "The built-in workload only (--load builtin), through PgJDBC's multi-host URL.",
                 "Results: out/lab07/summary.json, CSV and PNG charts."})
 class Lab07 implements Callable<Integer> {
     private static final Duration STEADY = Duration.ofSeconds(4);
@@ -130,6 +134,10 @@ class Lab07 implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var timing = new PatroniConfig.Timing(ttl, loopWait, retryTimeout);
+        if (!load.load.equals("builtin")) {
+            throw new LabException("lab07 runs the built-in workload only (--load builtin): it writes through a "
+                    + "multi-host JDBC URL and records which node each write reached");
+        }
         String runtime = switch (options.runtime) {
             case "auto" -> DockerPatroni.available() ? "docker" : "local";
             case "local", "docker" -> options.runtime;
