@@ -80,7 +80,9 @@ class Lab06 implements Callable<Integer> {
         var summary = lab.summary();
         var histories = new ArrayList<History>();
         var plots = summary.putArray("plots");
-        int leadersPort; // 6.3's nodes come after these three: with --keep both clusters stay up
+        // 6.3's nodes come after these three when --port chose them; else the kit's defaults, or free
+        // ports when those are still held (--keep leaves both clusters up)
+        Integer leadersPort;
         try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
             summary.put("runtime", cluster.runtime());
             lab.step("6.0", "A primary, and a standby in another region");
@@ -89,7 +91,7 @@ class Lab06 implements Callable<Integer> {
             var rentals = CustomerRentals.prepare(primary);
             lab.command(primary.psqlCommand() + " -c \"" + CustomerRentals.INDEX + "\"");
             var standby = cluster.remoteStandby(primary, "postgres-standby", linkDelay, jitter).node();
-            leadersPort = primary.port() + 3;
+            leadersPort = options.port == null ? null : primary.port() + 3;
             summary.put("postgresVersion", primary.version());
 
             lab.step("6.1", "Read-after-write: do clients see their own writes?");

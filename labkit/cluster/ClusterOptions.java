@@ -26,10 +26,10 @@ public record ClusterOptions(String name, String runtime, Integer port, boolean 
 
     /**
      * Another cluster of the same lab (a later part that needs other nodes): compose project
-     * pglab-&lt;name&gt;-&lt;part&gt;, ports from {@code port} on, node logs in logs/&lt;part&gt;, so
-     * that with --keep both stay up side by side.
+     * pglab-&lt;name&gt;-&lt;part&gt;, ports from {@code port} on (null: the defaults, or free ones), node
+     * logs in logs/&lt;part&gt;, so that with --keep both stay up side by side.
      */
-    public ClusterOptions part(String part, int port) {
+    public ClusterOptions part(String part, Integer port) {
         return new ClusterOptions(name + "-" + part, runtime, port, keep, pgBin, pgVersion, logDir.resolve(part),
                 minimumMajor);
     }

@@ -22,7 +22,7 @@ import tech.tablesaw.api.Table;
  * (down, or its connection broken) leaves its columns empty in that sample and sampling goes on;
  * a query that fails on a node that answers is an error of the kit, reported with the query.
  */
-public final class LagSampler implements AutoCloseable {
+public final class LagSampler extends Sampler {
 
     /** One sample; lag values are null when the node or the replication row was not there. */
     public record Sample(double t, Double writeLagMs, Double flushLagMs, Double replayLagMs, Double sentMinusReplayBytes,
@@ -44,9 +44,6 @@ public final class LagSampler implements AutoCloseable {
     private final Node standby;
     private final Duration every;
     private final List<Sample> samples = new CopyOnWriteArrayList<>();
-    private volatile boolean running = true;
-    private volatile LabException failure;
-    private final Thread thread;
     private Connection onPrimary;
     private Connection onStandby;
 
@@ -55,7 +52,7 @@ public final class LagSampler implements AutoCloseable {
         this.primary = primary;
         this.standby = standby;
         this.every = every;
-        this.thread = Thread.ofVirtual().name("lag-sampler").start(this::loop);
+        start("lag-sampler");
     }
 
     /**
@@ -77,18 +74,13 @@ public final class LagSampler implements AutoCloseable {
         return samples.isEmpty() ? null : samples.get(samples.size() - 1);
     }
 
-    private void rethrow() {
-        if (failure != null) {
-            throw failure;
-        }
-    }
-
-    private void loop() {
+    @Override
+    protected void loop() {
         long next = System.nanoTime();
-        while (running) {
+        while (running()) {
             Sample sample = sample();
-            if (failure != null) {
-                break;
+            if (!running()) {
+                break; // closed, or the sample's query failed: no half sample
             }
             samples.add(sample);
             next += every.toNanos();
@@ -153,8 +145,7 @@ public final class LagSampler implements AutoCloseable {
         if (!Sql.connectionLost(e)) {
             String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             String oneLine = query.replaceAll("\\s+", " ").strip();
-            failure = new LabException("the lag query failed on " + node.name() + ": " + message + " (" + oneLine + ")", e);
-            running = false;
+            fail(new LabException("the lag query failed on " + node.name() + ": " + message + " (" + oneLine + ")", e));
         }
     }
 
@@ -199,16 +190,5 @@ public final class LagSampler implements AutoCloseable {
             sync.appendObj(s.syncState());
         }
         return Table.create("lag", t, write, flush, replay, sent, behind, state, sync);
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        try {
-            thread.join(Duration.ofSeconds(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        rethrow();
     }
 }

@@ -24,22 +24,19 @@ import org.HdrHistogram.Histogram;
  * The probe ends quietly when the primary or the link goes (a fault); a query that fails on a
  * primary that answers is an error, with the query named.
  */
-public final class LinkProbe implements AutoCloseable {
+public final class LinkProbe extends Sampler {
     static final String PING = "SELECT 1";
 
     private final Node primary;
     private final Link link;
     private final Duration every;
     private final List<Double> roundTripsMs = new CopyOnWriteArrayList<>();
-    private final Thread thread;
-    private volatile boolean running = true;
-    private volatile LabException failure;
 
     private LinkProbe(Node primary, Link link, Duration every) {
         this.primary = primary;
         this.link = link;
         this.every = every;
-        this.thread = Thread.ofVirtual().name("link-probe").start(this::loop);
+        start("link-probe");
     }
 
     /** Pings {@code primary} through {@code link} every {@code every} until closed. */
@@ -47,10 +44,11 @@ public final class LinkProbe implements AutoCloseable {
         return new LinkProbe(primary, link, every);
     }
 
-    private void loop() {
+    @Override
+    protected void loop() {
         try (Connection c = primary.connectThrough(link); var ping = c.prepareStatement(PING)) {
             long next = System.nanoTime();
-            while (running) {
+            while (running()) {
                 long sent = System.nanoTime();
                 try (var rs = ping.executeQuery()) {
                     rs.next();
@@ -64,17 +62,15 @@ public final class LinkProbe implements AutoCloseable {
             }
         } catch (SQLException e) {
             if (!Sql.connectionLost(e)) {
-                failure = new LabException("the round-trip probe failed on " + primary.name() + " through the link "
-                        + link + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + " (" + PING + ")", e);
+                fail(new LabException("the round-trip probe failed on " + primary.name() + " through the link "
+                        + link + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + " (" + PING + ")", e));
             }
         }
     }
 
     /** The round trips so far, in HdrHistogram ({@link Latency#of}). */
     public Histogram histogram() {
-        if (failure != null) {
-            throw failure;
-        }
+        rethrow();
         return Latency.of(List.copyOf(roundTripsMs));
     }
 
@@ -87,18 +83,5 @@ public final class LinkProbe implements AutoCloseable {
         node.put("p90", measured ? Latency.round(Latency.percentileMs(h, 90)) : null);
         node.put("samples", h.getTotalCount());
         return node;
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        try {
-            thread.join(Duration.ofSeconds(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (failure != null) {
-            throw failure;
-        }
     }
 }

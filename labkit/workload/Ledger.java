@@ -106,7 +106,10 @@ public final class Ledger {
         return result;
     }
 
-    /** The first write that did not succeed (FAILED or UNKNOWN), by completion time: where RTO starts. */
+    /**
+     * The first write that did not succeed (FAILED or UNKNOWN), by completion time. The RTO starts
+     * elsewhere: at the *send* of the first failed write after the fault (measure.Failover).
+     */
     public synchronized Optional<Write> firstFailure() {
         return writes.stream().filter(w -> w.outcome() != Outcome.OK).min(Comparator.comparingLong(Write::doneNanos));
     }
