@@ -5,10 +5,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** A Patroni member on this machine: Patroni a process of the server user, its PostgreSQL a child of it. */
 final class LocalPatroniNode extends PatroniNode {
@@ -69,18 +67,11 @@ final class LocalPatroniNode extends PatroniNode {
         }
     }
 
-    /** The node crashes: SIGKILL to Patroni, then to the postmaster and each of its children. */
+    /** The node crashes: SIGKILL to Patroni, then to its PostgreSQL as {@link LocalNode#kill} does. */
     @Override
     public void kill() {
         killPatroni();
-        postmaster().ifPresent(postmaster -> {
-            List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
-            all.add(0, postmaster);
-            all.forEach(ProcessHandle::destroyForcibly);
-            while (all.stream().anyMatch(ProcessHandle::isAlive)) {
-                Wait.sleep(Duration.ofMillis(5));
-            }
-        });
+        Postmaster.kill(config.dataDir());
     }
 
     @Override
@@ -123,7 +114,7 @@ final class LocalPatroniNode extends PatroniNode {
 
     @Override
     public boolean isRunning() {
-        return postmaster().isPresent();
+        return Postmaster.of(config.dataDir()).isPresent();
     }
 
     @Override
@@ -141,16 +132,6 @@ final class LocalPatroniNode extends PatroniNode {
         var env = Env.get();
         return "PGPASSWORD=" + env.superuserPassword() + " psql -h 127.0.0.1 -p " + port() + " -U " + env.superuser()
                 + " " + env.database();
-    }
-
-    /** The live postmaster, from the first line of postmaster.pid. */
-    private Optional<ProcessHandle> postmaster() {
-        try {
-            String pid = Files.readAllLines(config.dataDir().resolve("postmaster.pid")).get(0).strip();
-            return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive);
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
     }
 
     private static List<String> tail(Path file, int lines) {

@@ -2,7 +2,10 @@
 package labkit.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +25,7 @@ import java.util.Optional;
 public abstract class Patroni implements AutoCloseable {
     public static final int PORTS = 32;
     private static final int MAX_MEMBERS = 10;
+    private static final Duration STREAMING_TIMEOUT = Duration.ofSeconds(120);
 
     private final String scope;
     private final int base;
@@ -146,6 +150,24 @@ public abstract class Patroni implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until {@code upstream}'s pg_stat_replication shows {@code standby} streaming. On timeout
+     * the error adds what the standby's Patroni and server said last (e.g. a WAL receiver refused
+     * because its timeline diverged and nothing rewound it).
+     */
+    public void awaitStreaming(PatroniNode upstream, PatroniNode standby) {
+        try {
+            Wait.until("\"" + standby.name() + "\" streams from \"" + upstream.name() + "\"", upstream,
+                    "SELECT state FROM pg_stat_replication WHERE application_name = '" + standby.name() + "'", "streaming",
+                    STREAMING_TIMEOUT);
+        } catch (LabException e) {
+            String serverSaid = standby.logTail(50).stream().filter(l -> l.contains("FATAL") || l.contains("ERROR"))
+                    .reduce((a, b) -> b).orElse("no error in its log");
+            throw new LabException(e.getMessage() + "; its Patroni: " + standby.lastPatroniLine() + "; its server: "
+                    + serverSaid, e);
+        }
+    }
+
     /** A member whose Patroni runs, to ask about the whole cluster. */
     public PatroniNode anyRunning() {
         return members.values().stream().filter(PatroniNode::patroniAlive).findFirst()
@@ -155,6 +177,17 @@ public abstract class Patroni implements AutoCloseable {
     /** The members as Patroni's REST API lists them (/cluster). */
     public JsonNode clusterView() {
         return anyRunning().rest().cluster();
+    }
+
+    /** The members as /cluster lists them, one short line each (name, role, state, port, timeline). */
+    public String clusterLines() {
+        var lines = new ArrayList<String>();
+        for (JsonNode m : clusterView().path("members")) {
+            lines.add(String.format(Locale.ROOT, "{\"name\": \"%s\", \"role\": \"%s\", \"state\": \"%s\", \"port\": %d, "
+                    + "\"timeline\": %s}", m.path("name").asText(), m.path("role").asText(), m.path("state").asText(),
+                    m.path("port").asInt(), m.path("timeline").asText("-")));
+        }
+        return String.join("\n", lines);
     }
 
     /** {@code patronictl list}: the table of members, roles, states, timelines, lag. */

@@ -40,6 +40,16 @@ public record PatroniConfig(String scope, String name, int pgPort, int connectPo
         }
     }
 
+    /**
+     * A patch of the cluster-wide settings (PATCH /config) that sets one PostgreSQL parameter, or
+     * removes it when {@code value} is null.
+     */
+    public static ObjectNode parameter(String name, String value) {
+        var patch = Etcd.JSON.createObjectNode();
+        patch.putObject("postgresql").putObject("parameters").put(name, value);
+        return patch;
+    }
+
     public PatroniConfig withConnectPort(int port) {
         return new PatroniConfig(scope, name, pgPort, port, restPort, etcd, nodeDir, binDir, timing, tags);
     }
