@@ -237,13 +237,19 @@ class Lab07 implements Callable<Integer> {
                 The timing settings (they live in etcd, shared by every member) decide the RTO. The leader renews
                 its key every loop_wait; when its node dies the key lives on until its ttl runs out; only then
                 may a replica take it and promote itself. So detection alone takes between ttl − loop_wait and
-                ttl; retry_timeout is how long a member retries etcd or PostgreSQL before it gives up its role.""");
+                ttl; retry_timeout is how long a member retries etcd or PostgreSQL before it gives up its role.
+                Patroni wants loop_wait + 2 × retry_timeout ≤ ttl: the leader can miss one renewal and retry.
+                A busy machine makes etcd answer late, and a leader that cannot renew within retry_timeout
+                demotes itself, healthy or not; failsafe_mode (on here) keeps it primary while every member
+                confirms it over the REST API. Production runs three or five etcd members, whose heartbeat
+                and election timeouts (100 ms, 1 s) must fit their network's round trip.""");
         lab.command("curl -s " + primary.rest().url("/config"));
         var config = primary.rest().config();
-        lab.result(String.format(Locale.ROOT, "ttl %d s, loop_wait %d s, retry_timeout %d s: expect the leader key to "
-                        + "expire %d-%d s after the leader's node dies.", config.path("ttl").asInt(),
+        lab.result(String.format(Locale.ROOT, "ttl %d s, loop_wait %d s, retry_timeout %d s, failsafe_mode %s: expect the "
+                        + "leader key to expire %d-%d s after the leader's node dies.", config.path("ttl").asInt(),
                 config.path("loop_wait").asInt(), config.path("retry_timeout").asInt(),
-                config.path("ttl").asInt() - config.path("loop_wait").asInt(), config.path("ttl").asInt()));
+                config.path("failsafe_mode").asBoolean(), config.path("ttl").asInt() - config.path("loop_wait").asInt(),
+                config.path("ttl").asInt()));
         return primary;
     }
 }

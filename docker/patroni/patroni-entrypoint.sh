@@ -15,7 +15,8 @@ cp /etc/pglab/replication.conf /etc/pglab/pg_hba.conf "$home/"
 chown -R postgres:postgres /var/lib/postgresql
 bin_dir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 
-# JSON is YAML too: no value below needs quoting rules of its own
+# JSON is YAML too: no value below needs quoting rules of its own. failsafe_mode: a leader whose
+# etcd call outlasts retry_timeout keeps its role while every member confirms it over REST.
 tags="{}"
 if [[ -n ${REPLICATEFROM:-} ]]; then tags="{\"replicatefrom\": \"$REPLICATEFROM\"}"; fi
 cat > "$home/patroni.yml" <<YAML
@@ -27,7 +28,7 @@ cat > "$home/patroni.yml" <<YAML
   "etcd3": {"hosts": "${ETCD_HOSTS:-etcd:2379}"},
   "bootstrap": {
     "dcs": {"ttl": ${PATRONI_TTL:-10}, "loop_wait": ${PATRONI_LOOP_WAIT:-2}, "retry_timeout": ${PATRONI_RETRY_TIMEOUT:-4},
-            "maximum_lag_on_failover": 1048576,
+            "maximum_lag_on_failover": 1048576, "failsafe_mode": true,
             "postgresql": {"use_pg_rewind": true, "use_slots": true,
                            "parameters": {"wal_log_hints": "on", "max_connections": 200}}},
     "initdb": ["data-checksums", {"encoding": "UTF8"}, {"locale": "C"}]

@@ -11,13 +11,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A Patroni cluster of containers: compose.ha.yaml's etcd and members, in a compose project of
- * their own. The member image is docker/patroni on the official postgres image (built by compose
+ * A Patroni cluster of containers: compose.ha.yaml's etcd and members (its profile {@code ha}), in
+ * a compose project of their own. The member image is docker/patroni on the official postgres image (built by compose
  * when missing), or the one PGLAB_PATRONI_IMAGE names (CI: pglab/patroni-test, with etcd too, for
  * PGLAB_ETCD_IMAGE). The members' services, and their tags, are the file's.
  */
 public final class DockerPatroni extends Patroni {
     private static final String FILE = "compose.ha.yaml";
+    /** Every service of the file is in this profile (the names are compose.yaml's too: see the file's head). */
+    private static final String PROFILE = "ha";
     private static final Set<String> SERVICES = Set.of("postgres-primary", "postgres-standby", "postgres-standby-2",
             "postgres-cascade");
 
@@ -46,7 +48,7 @@ public final class DockerPatroni extends Patroni {
     public static DockerPatroni start(String project, String major, int base, PatroniConfig.Timing timing,
                                       Narrator narrator, Path logDir) {
         var engine = DockerEngine.connect();
-        var compose = DockerCompose.find(Env.get().root(), FILE, project);
+        var compose = DockerCompose.find(Env.get().root(), FILE, PROFILE, project);
         var cluster = new DockerPatroni("pglab", base, timing, narrator, logDir, engine, compose);
         try {
             compose.set("PG_MAJOR", major);

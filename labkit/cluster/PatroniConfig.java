@@ -93,7 +93,10 @@ public record PatroniConfig(String scope, String name, int pgPort, int connectPo
         ObjectNode bootstrap = root.putObject("bootstrap");
         ObjectNode dcs = bootstrap.putObject("dcs");
         dcs.put("ttl", timing.ttl()).put("loop_wait", timing.loopWait()).put("retry_timeout", timing.retryTimeout())
-                .put("maximum_lag_on_failover", 1048576);
+                .put("maximum_lag_on_failover", 1048576)
+                // A leader whose etcd call outlasts retry_timeout (etcd starved of CPU on a busy machine) would
+                // demote itself; in failsafe mode it keeps its role while every member confirms it over REST.
+                .put("failsafe_mode", true);
         dcs.putObject("postgresql").put("use_pg_rewind", true).put("use_slots", true)
                 .putObject("parameters").put("wal_log_hints", "on")
                 // two application servers of 32 connections each, and the kit's own (Patroni's default is 100)
