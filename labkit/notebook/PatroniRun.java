@@ -2,6 +2,7 @@ package labkit.notebook;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
@@ -88,6 +89,12 @@ public final class PatroniRun {
     /** The writes of every application server that match, in one ledger. */
     public Ledger writes(Predicate<Ledger.Write> matching) {
         return Ledger.merged(matching, ledgers);
+    }
+
+    /** When the first write {@code node} acknowledged was sent, over every application server; empty while none. */
+    public OptionalLong firstOkSentOn(String node) {
+        return ledgers.stream().map(l -> l.firstOkSentOn(node)).filter(OptionalLong::isPresent)
+                .mapToLong(OptionalLong::getAsLong).min();
     }
 
     /**
