@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** A PostgreSQL server process on 127.0.0.1, its data directory under the lab's work dir. */
 final class LocalNode implements Node {
@@ -50,18 +49,10 @@ final class LocalNode implements Node {
         pgCtl(Duration.ofSeconds(60), "stop", "-m", "fast", "-w");
     }
 
-    /** SIGKILL to the postmaster and each child by PID: they are not in the postmaster's process group. */
+    /** A crash: SIGKILL to the postmaster and each of its children. */
     @Override
     public void kill() {
-        postmaster().ifPresent(postmaster -> {
-            List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
-            all.add(0, postmaster);
-            all.forEach(ProcessHandle::destroyForcibly);
-            // onExit() of a process that is not our child is polled slowly; a crash is quick to check
-            while (all.stream().anyMatch(ProcessHandle::isAlive)) {
-                Wait.sleep(java.time.Duration.ofMillis(5));
-            }
-        });
+        Postmaster.kill(dataDir);
     }
 
     @Override
@@ -80,7 +71,7 @@ final class LocalNode implements Node {
 
     @Override
     public boolean isRunning() {
-        return postmaster().isPresent();
+        return Postmaster.of(dataDir).isPresent();
     }
 
     @Override
@@ -97,16 +88,6 @@ final class LocalNode implements Node {
     static String psql(int port) {
         var env = Env.get();
         return "PGPASSWORD=" + env.superuserPassword() + " psql -h 127.0.0.1 -p " + port + " -U " + env.superuser() + " " + env.database();
-    }
-
-    /** The live postmaster, from the first line of postmaster.pid. */
-    private Optional<ProcessHandle> postmaster() {
-        try {
-            String pid = Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip();
-            return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive);
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
     }
 
     /** The last FATAL or ERROR line of the log with the DETAIL line PostgreSQL wrote after it (the why). */

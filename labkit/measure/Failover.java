@@ -53,9 +53,17 @@ public record Failover(String newPrimary, long faultNanos, Write firstFailure, l
 
     /** The RTO and its phases, for the console. */
     public Table phases() {
+        return phases("declared down", "pg_ctl promote");
+    }
+
+    /**
+     * The same, with what ended detection and what promoted, e.g. "leader key expired" and "Patroni
+     * promotes" for a failover manager.
+     */
+    public Table phases(String declaredDown, String promotion) {
         return Table.create("RTO, from the ledger",
-                StringColumn.create("phase", "detect: first failed write sent -> declared down",
-                        "promote: pg_ctl promote", "re-route: promoted -> first acknowledged write", "RTO"),
+                StringColumn.create("phase", "detect: first failed write sent -> " + declaredDown,
+                        "promote: " + promotion, "re-route: promoted -> first acknowledged write", "RTO"),
                 DoubleColumn.create("ms", Latency.round(detectMs()), Latency.round(promoteMs()),
                         Latency.round(rerouteMs()), Latency.round(rtoMs())));
     }
