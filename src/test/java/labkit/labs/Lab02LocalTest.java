@@ -52,6 +52,7 @@ class Lab02LocalTest {
 
     /** The Module 2 facts, whatever the runtime: what the workload, the link and the crash did. */
     static void assertModule2(JsonNode s, Path out) throws Exception {
+        assertEquals(java.util.List.of(), Summaries.unnamedWindows("lab02", s), s.toString());
         assertEquals("async", s.path("mode").asText());
         assertEquals(List.of(), Summaries.zerosThatMeanNotMeasured(s), s.toString());
         JsonNode writes = s.path("writes");

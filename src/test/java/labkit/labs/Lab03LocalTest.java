@@ -28,6 +28,7 @@ class Lab03LocalTest {
 
     /** The Module 3 facts, whatever the runtime: sync costs at least the measured round trip, and loses nothing. */
     static void assertModule3(JsonNode s, Path out) throws Exception {
+        assertEquals(java.util.List.of(), Summaries.unnamedWindows("lab03", s), s.toString());
         assertEquals("sync", s.path("sync").path("syncState").asText());
         assertEquals(java.util.List.of(), Summaries.zerosThatMeanNotMeasured(s), s.toString());
         JsonNode link = s.path("link");
