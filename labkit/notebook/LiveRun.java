@@ -55,6 +55,7 @@ public final class LiveRun {
     public LoadDriver.Results stop() {
         var results = workload.stop();
         stoppedAt = lab.elapsed();
+        monitor.stopped();
         return results;
     }
 

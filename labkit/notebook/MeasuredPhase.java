@@ -117,6 +117,7 @@ public final class MeasuredPhase {
     public LoadDriver.Results stop() {
         var results = workload.stop();
         stoppedAt = lab.elapsed();
+        monitor.stopped();
         lag.close();
         return results;
     }
