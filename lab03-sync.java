@@ -4,6 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -87,8 +88,9 @@ class Lab03 implements Callable<Integer> {
             var standby = remote.node();
             var rtt = LinkProbe.start(primary, remote.link(), Duration.ofMillis(200));
             MeasuredPhase.warmUp(load.driver(lab, k6), primary, standby, WARM_UP);
-            var async = MeasuredPhase.start(lab, load.driver(lab, k6), primary, standby, events, "async phase")
-                    .watch(phase).stop();
+            var asyncPhase = MeasuredPhase.start(lab, load.driver(lab, k6), primary, standby, events, "async phase")
+                    .watch(phase);
+            var async = asyncPhase.stop();
             primary.waitForCatchup(standby, Duration.ofSeconds(60));
 
             lab.step("3.1", "Reconfigure for Sync");
@@ -107,8 +109,11 @@ class Lab03 implements Callable<Integer> {
                     The same workload again. Every commit now includes a network round trip to the standby and its
                     disk flush: compare the percentiles.""");
             var sync = MeasuredPhase.start(lab, load.driver(lab, k6), primary, standby, events, "sync phase").watch(phase);
-            var asyncWrites = Latency.ofWrites(async.ledger());
-            var syncWrites = Latency.ofWrites(sync.ledger());
+            // each phase's percentiles cover its first --phase seconds, however long the teacher pauses after it
+            var asyncWindow = asyncPhase.firstSeconds("async phase end", phase);
+            var syncWindow = sync.firstSeconds("sync phase end", phase);
+            var asyncWrites = Latency.ofWrites(async.ledger(), asyncWindow);
+            var syncWrites = Latency.ofWrites(sync.ledger(), syncWindow);
             lab.table(Report.comparison("async", asyncWrites, "sync", syncWrites, rtt.histogram()));
             lab.say("The link's round trip, timed through it while the phases ran: " + Report.rtt(rtt) + ".");
 
@@ -130,14 +135,16 @@ class Lab03 implements Callable<Integer> {
             lab.result(String.format("Write p90: async %s, sync %s (+%.1f ms; the link's round trip, measured: %s).",
                     Latency.text(asyncWrites, 90), Latency.text(syncWrites, 90), extraMs, Report.rtt(rtt)));
 
-            summary.putObject("async").putObject("latency").set("write", Latency.json(asyncWrites));
+            summary.putObject("async").putObject("latency").<ObjectNode>set("write", Latency.json(asyncWrites))
+                    .set("window", asyncWindow.json());
             var syncNode = summary.putObject("sync");
-            syncNode.putObject("latency").set("write", Latency.json(syncWrites));
+            syncNode.putObject("latency").<ObjectNode>set("write", Latency.json(syncWrites)).set("window", syncWindow.json());
             syncNode.put("syncState", replication.stringColumn("sync_state").get(0));
             syncNode.put("commitLevel", commitLevel.name());
-            Report.link(summary, remote.link(), rtt, load.linkDelay, load.jitter);
-            Report.writes(syncNode, results.ledger());
-            Report.failure(summary, audit);
+            Report.link(summary, remote.link(), rtt, load.linkDelay, load.jitter)
+                    .set("window", rtt.window(lab.startNanos(), "fault").json());
+            Report.writes(syncNode, results.ledger()).set("window", sync.untilStop().json());
+            Report.failure(summary, audit).set("window", sync.untilStop().json());
             Report.settings(summary, load).put("phaseSeconds", phase.toSeconds());
             summary.put("postgresVersion", standby.version());
 

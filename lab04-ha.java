@@ -142,7 +142,7 @@ class Lab04 implements Callable<Integer> {
             ServerLog.storyFrom(primary, "starting PostgreSQL", 20).forEach(lab::result);
             run.watch(Duration.ofSeconds(2));
             run.awaitBacklog(Duration.ofMinutes(2));
-            var results = workload.stop();
+            var results = run.stop();
             standby.waitForCatchup(primary, CATCH_UP);
             rejoinLag.close();
             backSlot.close();
@@ -180,7 +180,7 @@ class Lab04 implements Callable<Integer> {
 
             summary.set("followerFailure", FollowerOutage.summary(outage, sync, async, all));
             summary.set("failover", failover.json().put("leaderFault", leaderFault.name()).setAll(rejoin.json()));
-            Report.writes(summary, all);
+            Report.writes(summary, all).set("window", run.untilStop().json());
             summary.putObject("settings").put("rate", load.rate).put("readRate", load.readRate)
                     .put("linkDelayMs", load.linkDelay.toMillis()).put("jitterMs", load.jitter.toMillis())
                     .put("outageSeconds", outage.toMillis() / 1000.0).put("leaderFault", leaderFault.name())

@@ -76,7 +76,7 @@ public record Failover(String newPrimary, long faultNanos, Write firstFailure, l
                 firstOk.doneNanos() / 1e9);
     }
 
-    /** newPrimary, rtoMs, rtoPhasesMs, and where the RTO starts and ends on the lab clock (s). */
+    /** newPrimary, rtoMs, rtoPhasesMs, where the RTO starts and ends on the lab clock (s), and that window. */
     public ObjectNode json() {
         var node = JsonNodeFactory.instance.objectNode();
         node.put("newPrimary", newPrimary);
@@ -86,6 +86,8 @@ public record Failover(String newPrimary, long faultNanos, Write firstFailure, l
         node.put("faultAtS", seconds(faultNanos));
         node.put("firstFailedWriteSentAtS", seconds(firstFailure.sentNanos()));
         node.put("firstOkOnNewPrimaryAtS", seconds(firstOk.doneNanos()));
+        node.set("window", new Window("first failed write", firstFailure.sentNanos() / 1e9,
+                "first acknowledged write on the new primary", firstOk.doneNanos() / 1e9).json());
         return node;
     }
 

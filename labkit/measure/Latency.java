@@ -30,6 +30,16 @@ public final class Latency {
         return of(ledger.writes().stream().filter(w -> w.outcome() == Ledger.Outcome.OK).map(Ledger.Write::latencyMs).toList());
     }
 
+    /** The writes acknowledged among those that arrived inside {@code window}. */
+    public static Histogram ofWrites(Ledger ledger, Window window) {
+        return of(window.acked(ledger).stream().map(Ledger.Write::latencyMs).toList());
+    }
+
+    /** The reads answered among those that arrived inside {@code window}. */
+    public static Histogram ofReads(java.util.List<LoadDriver.Read> reads, Window window) {
+        return of(window.answered(reads).stream().map(LoadDriver.Read::latencyMs).toList());
+    }
+
     public static Histogram ofReads(java.util.List<LoadDriver.Read> reads) {
         return of(reads.stream().filter(LoadDriver.Read::ok).map(LoadDriver.Read::latencyMs).toList());
     }

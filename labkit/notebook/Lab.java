@@ -15,6 +15,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import labkit.cluster.Cluster;
 import labkit.cluster.ClusterOptions;
 import labkit.cluster.Env;
@@ -44,6 +45,8 @@ public final class Lab implements Narrator {
     private final ReportPage page;
     private boolean firstStep = true;
     private String lastProgress = "";
+    private volatile Supplier<String> whileWaiting;
+    private volatile double lastPauseEnd = Double.NEGATIVE_INFINITY;
 
     /** The lab this JVM is running, so that the error line of a failed run also ends its report.md. */
     private static volatile Lab running;
@@ -71,13 +74,13 @@ public final class Lab implements Narrator {
         this.name = name;
         this.options = options;
         this.out = options.out != null ? options.out : Env.get().root().resolve("out").resolve(name);
-        this.interactive = !options.yes && System.console() != null;
+        this.interactive = !options.yes && Terminal.interactive();
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
             throw new LabException("cannot create " + out + ": " + e.getMessage());
         }
-        console.println(bold(title));
+        console.println(Terminal.title(title));
         console.println("=".repeat(title.length()));
         page = new ReportPage(out.resolve("report.md"), title, name + ", started "
                 + ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")));
@@ -149,17 +152,31 @@ public final class Lab implements Narrator {
         return startNanos;
     }
 
-    /** A numbered step of the module's agenda; in a terminal, waits for Enter before each step after the first. */
+    /**
+     * A numbered step of the module's agenda; in a terminal, waits for Enter before each step after
+     * the first, showing meanwhile what {@link #whileWaiting} says the workload does.
+     */
     public void step(String number, String title) {
         if (!firstStep && interactive) {
-            console.print("\n[Enter] to go on to " + number + " ");
-            console.flush();
-            System.console().readLine();
+            endProgress();
+            console.println();
+            Pause.await(console, "[Enter] to go on to " + number, whileWaiting);
+            lastPauseEnd = elapsed();
         }
         firstStep = false;
         console.println();
-        console.println(bold(number + "  " + title));
+        console.println(Terminal.title(number + "  " + title));
         page.step(number + "  " + title);
+    }
+
+    /** What a pause's prompt shows of the running workload (null: nothing runs); the live line sets it. */
+    public void whileWaiting(Supplier<String> status) {
+        whileWaiting = status;
+    }
+
+    /** Whether the lab waited for Enter after {@code seconds} on its clock: the workload ran on meanwhile. */
+    public boolean pausedSince(double seconds) {
+        return lastPauseEnd > seconds;
     }
 
     /** The story of the step, in a few sentences. */
@@ -179,7 +196,7 @@ public final class Lab implements Narrator {
     public void event(String text) {
         endProgress();
         String line = String.format(Locale.ROOT, "### %s  (t=%.1fs)", text, elapsed());
-        console.println(line);
+        console.println(Terminal.event(line));
         page.console(line);
     }
 
@@ -187,14 +204,22 @@ public final class Lab implements Narrator {
     public void result(String text) {
         endProgress();
         text.strip().lines().forEach(l -> {
-            console.println("   " + l);
+            console.println("   " + Terminal.result(l));
             page.console(l);
         });
     }
 
+    /** A line of the live monitor: like a result, without emphasis (there is one a second). */
+    public void live(String line) {
+        endProgress();
+        console.println("   " + line);
+        page.console(line);
+    }
+
+    /** A result table, in columns when it fits the terminal, else one column per line (psql's \x auto). */
     public void table(Table table) {
         endProgress();
-        table.printAll().lines().forEach(l -> console.println("   " + l));
+        ConsoleTable.lines(table, Terminal.width(), "   ").forEach(l -> console.println("   " + l));
         page.table(table);
     }
 
@@ -255,9 +280,5 @@ public final class Lab implements Narrator {
         console.println("Results: " + file);
         console.println("Report:  " + page.file());
         return file;
-    }
-
-    private String bold(String s) {
-        return System.console() != null ? "\033[1m" + s + "\033[0m" : s;
     }
 }

@@ -17,6 +17,7 @@ import labkit.cluster.Cluster;
 import labkit.cluster.PgBinaries;
 import labkit.notebook.Charts;
 import labkit.testing.LabProcess;
+import labkit.testing.Summaries;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +86,7 @@ class Lab04LocalTest {
 
     /** The Module 4 facts, whatever the runtime and the leader fault. */
     static void assertModule4(JsonNode s, Path out) throws Exception {
+        assertEquals(java.util.List.of(), Summaries.unnamedWindows("lab04", s), s.toString());
         JsonNode follower = s.path("followerFailure");
         double configured = follower.path("configuredOutageSeconds").asDouble();
         assertEquals(10, configured, 1e-9, follower.toString());

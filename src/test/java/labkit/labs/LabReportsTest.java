@@ -33,6 +33,7 @@ class LabReportsTest {
     static void assertReportHasTheStepsCommandsTablesAndEveryPlotItLinks(LabProcess run, Path out) throws Exception {
         String page = Files.readString(out.resolve("report.md"));
         List<String> lines = page.lines().toList();
+        assertTrue(!page.contains("\033") && !run.stdout().contains("\033"), "escape codes outside a terminal:\n" + page);
 
         assertEquals("# " + run.stdout().lines().findFirst().orElseThrow(), lines.getFirst(), page);
         var steps = run.stdout().lines().filter(l -> STEP.matcher(l).matches()).map(l -> "## " + l).toList();
