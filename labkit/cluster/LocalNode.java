@@ -13,14 +13,18 @@ import java.util.Optional;
 /** A PostgreSQL server process on 127.0.0.1, its data directory under the lab's work dir. */
 final class LocalNode implements Node {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(5);
 
     private final String name;
     private final int port;
     private final Path dataDir;
     private final Path logFile;
     private final PgInstall pg;
+    private final Path keptLog;
 
-    LocalNode(String name, int port, Path nodeDir, PgInstall pg) {
+    /** @param keptLog where teardown keeps the log (out/&lt;lab&gt;/logs/&lt;name&gt;.log): what error lines point at */
+    LocalNode(String name, int port, Path nodeDir, PgInstall pg, Path keptLog) {
+        this.keptLog = keptLog;
         this.name = name;
         this.port = port;
         this.dataDir = nodeDir.resolve("data");
@@ -41,7 +45,7 @@ final class LocalNode implements Node {
         try {
             pgCtl(START_TIMEOUT, "start", "-w", "-t", String.valueOf(START_TIMEOUT.toSeconds()), "-l", logFile.toString());
         } catch (LabException e) {
-            throw new LabException("node " + name + " did not start: " + lastLogLine() + " (full log: " + logFile + ")");
+            throw new LabException("node " + name + " did not start: " + lastLogLine() + " (full log: " + keptLog + ")");
         }
     }
 
@@ -50,18 +54,41 @@ final class LocalNode implements Node {
         pgCtl(Duration.ofSeconds(60), "stop", "-m", "fast", "-w");
     }
 
-    /** SIGKILL to the postmaster and each child by PID: they are not in the postmaster's process group. */
+    /**
+     * SIGKILL to the postmaster and each child by PID: they are not in the postmaster's process group.
+     * Returns once none of them runs: a killed process that nobody has reaped yet (a zombie) holds no
+     * port or file, and PID 1 of a container may take seconds to reap orphans, so zombies count as
+     * gone; the wait is bounded all the same.
+     */
     @Override
     public void kill() {
         postmaster().ifPresent(postmaster -> {
             List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
             all.add(0, postmaster);
             all.forEach(ProcessHandle::destroyForcibly);
+            long deadline = System.nanoTime() + KILL_TIMEOUT.toNanos();
             // onExit() of a process that is not our child is polled slowly; a crash is quick to check
-            while (all.stream().anyMatch(ProcessHandle::isAlive)) {
+            while (all.stream().anyMatch(LocalNode::runs)) {
+                if (System.nanoTime() > deadline) {
+                    throw new LabException("node " + name + " still runs " + KILL_TIMEOUT.toSeconds()
+                            + " s after SIGKILL (PID " + postmaster.pid() + ")");
+                }
                 Wait.sleep(java.time.Duration.ofMillis(5));
             }
         });
+    }
+
+    /** Alive and not a zombie (state Z in /proc/PID/stat: dead, waiting to be reaped). */
+    static boolean runs(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return process.isAlive(); // no /proc (macOS): alive is all there is to know
+        }
     }
 
     @Override
@@ -99,11 +126,16 @@ final class LocalNode implements Node {
         return "PGPASSWORD=" + env.superuserPassword() + " psql -h 127.0.0.1 -p " + port + " -U " + env.superuser() + " " + env.database();
     }
 
-    /** The live postmaster, from the first line of postmaster.pid. */
+    /**
+     * The live postmaster, from the first line of postmaster.pid: only a running process whose
+     * command line names this data directory. A crashed server leaves its postmaster.pid, and the
+     * PID in it may belong to another process by now: that one must never be signalled.
+     */
     private Optional<ProcessHandle> postmaster() {
         try {
             String pid = Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip();
-            return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive);
+            return ProcessHandle.of(Long.parseLong(pid)).filter(LocalNode::runs)
+                    .filter(p -> p.info().commandLine().map(c -> c.contains(dataDir.toString())).orElse(true));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

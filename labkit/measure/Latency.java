@@ -30,6 +30,18 @@ public final class Latency {
         return of(ledger.writes().stream().filter(w -> w.outcome() == Ledger.Outcome.OK).map(Ledger.Write::latencyMs).toList());
     }
 
+    /**
+     * The latency of {@code ledger}'s acknowledged writes, refused when there is none: a percentile
+     * of nothing would print as 0 ms, and a comparison with it would conclude from nothing.
+     */
+    public static Histogram ofAcknowledgedWrites(Ledger ledger, String phase) {
+        Histogram h = ofWrites(ledger);
+        if (h.getTotalCount() == 0) {
+            throw new labkit.cluster.LabException("no acknowledged write " + phase + ": nothing to compare");
+        }
+        return h;
+    }
+
     public static Histogram ofReads(java.util.List<LoadDriver.Read> reads) {
         return of(reads.stream().filter(LoadDriver.Read::ok).map(LoadDriver.Read::latencyMs).toList());
     }
