@@ -46,7 +46,15 @@ public final class Cluster implements AutoCloseable {
     /** Picks the runtime and the ports; every state change is told to {@code narrator}. */
     public static Cluster create(ClusterOptions options, Narrator narrator) {
         int port = firstPort(options, narrator);
-        return new Cluster(options, narrator, Runtimes.open(options, narrator), port);
+        NodeRuntime runtime = Runtimes.open(options, narrator);
+        if (options.port() == null && runtime instanceof LocalRuntime local) {
+            local.movePortsWhenTaken(taken -> {
+                int free = freePort();
+                narrator.result("Port " + taken + " was taken meanwhile (could not create any TCP/IP sockets); using " + free + ".");
+                return free;
+            });
+        }
+        return new Cluster(options, narrator, runtime, port);
     }
 
     public String runtime() {
@@ -362,18 +370,27 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
+    private static int freePort() {
+        return freePort(PortClaims::claim, "a free port");
+    }
+
     private static int freePortPair() {
+        return freePort(Cluster::claimPair, "two free ports in a row");
+    }
+
+    /** A port the OS offers as free that {@code claim} takes for this run (with the next one, for a pair). */
+    private static int freePort(java.util.function.IntPredicate claim, String what) {
         for (int tries = 0; tries < 50; tries++) {
+            int p;
             try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                int p = s.getLocalPort();
-                s.close();
-                if (claimPair(p)) {
-                    return p;
-                }
+                p = s.getLocalPort();
             } catch (IOException e) {
                 throw new LabException("cannot find a free port on 127.0.0.1: " + e.getMessage());
             }
+            if (claim.test(p)) {
+                return p;
+            }
         }
-        throw new LabException("cannot find two free ports in a row on 127.0.0.1");
+        throw new LabException("cannot find " + what + " on 127.0.0.1");
     }
 }

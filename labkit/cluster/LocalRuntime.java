@@ -25,6 +25,7 @@ final class LocalRuntime implements NodeRuntime {
     private final Path logDir;
     /** Added to by the lab's thread, read by a Ctrl+C teardown at any moment: copy-on-write. */
     private final List<LocalNode> nodes = new CopyOnWriteArrayList<>();
+    private volatile java.util.function.IntUnaryOperator portWhenTaken;
 
     /** @param logDir where node logs are kept after close (out/&lt;lab&gt;/logs) */
     public LocalRuntime(PgInstall pg, Path logDir) {
@@ -177,6 +178,11 @@ final class LocalRuntime implements NodeRuntime {
         deleteTree(workDir);
     }
 
+    /** Ports the kit chose (no --port) may move when another program takes one first: see {@link LocalNode#start}. */
+    void movePortsWhenTaken(java.util.function.IntUnaryOperator portWhenTaken) {
+        this.portWhenTaken = portWhenTaken;
+    }
+
     /**
      * --keep: the nodes stay up and their logs are saved now. A node that is down (the lab crashed
      * it) keeps no postmaster.pid: a pg_ctl by hand would signal the dead PID in it, or another
@@ -199,7 +205,7 @@ final class LocalRuntime implements NodeRuntime {
             throw new UncheckedIOException(e);
         }
         OsUser.chown(dir);
-        var node = new LocalNode(name, port, dir, pg, keptLog(name));
+        var node = new LocalNode(name, port, dir, pg, keptLog(name), portWhenTaken);
         nodes.add(node);
         return node;
     }
