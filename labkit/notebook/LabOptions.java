@@ -14,8 +14,8 @@ public class LabOptions implements Checked {
     /** Ports a server may take: below 1024 only root may bind, and the servers never run as root. */
     static final int LOWEST_PORT = 1024;
     static final int HIGHEST_PORT = 65535;
-    /** Generated Pagila grows by about this much per unit of --scale: ~16,300 rentals and payments and ~4,700 copies, with their indexes. */
-    static final int MB_PER_SCALE = 6;
+    /** Generated Pagila grows by about this much per unit of --scale (pg_database_size, PostgreSQL 15: 14 MB at 1, 26 MB at 4). */
+    static final int MB_PER_SCALE = 4;
     /** Above this, loading alone takes minutes and each node needs gigabytes: nothing a lab's lesson needs. */
     static final int MAX_SCALE = 100;
 
