@@ -13,6 +13,7 @@ import labkit.measure.Latency;
 import labkit.measure.LinkProbe;
 import labkit.measure.Timeline;
 import labkit.notebook.Charts;
+import labkit.notebook.Checked;
 import labkit.notebook.Charts.Event;
 import labkit.notebook.Charts.Percentiles;
 import labkit.notebook.Charts.Series;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Option;
                 "standby), measures the replication lag, then crashes the primary and",
                 "audits the standby: acknowledged writes missing there are lost (RPO > 0).",
                 "Results: out/lab02/summary.json, CSV and PNG charts."})
-class Lab02 implements Callable<Integer> {
+class Lab02 implements Callable<Integer>, Checked {
     @Mixin LabOptions options;
     @Mixin WorkloadOptions load;
 
@@ -50,6 +51,13 @@ class Lab02 implements Callable<Integer> {
 
     public static void main(String... args) {
         Lab.main(new Lab02(), args);
+    }
+
+    /** The workload must run long enough to fill the lag charts and leave writes in flight at the crash. */
+    @Override
+    public void check() {
+        Checked.require(runFor.toSeconds() >= 3 && runFor.toMinutes() <= 60, "--run-for", runFor.toMillis() + "ms",
+                "3s to 60m");
     }
 
     @Override
@@ -113,7 +121,7 @@ class Lab02 implements Callable<Integer> {
             long ackedUntilFault = untilFault.acked(results.ledger()).size();
 
             lab.step("Outcome", "Speed versus data loss");
-            var writeLatency = Latency.ofWrites(results.ledger(), untilFault);
+            var writeLatency = Latency.ofAcknowledgedWrites(results.ledger(), untilFault, "before the crash");
             lab.result(String.format("Writes: p50 %s, p99 %s (commit on the primary only). Replication traffic: %,d bytes "
                             + "to the standby, %,d back, %,d bytes per acknowledged write. Lost: %d acknowledged writes, "
                             + "RPO %.0f ms.", Latency.text(writeLatency, 50), Latency.text(writeLatency, 99),

@@ -15,6 +15,7 @@ import labkit.measure.Latency;
 import labkit.measure.LinkProbe;
 import labkit.measure.Timeline;
 import labkit.notebook.Charts;
+import labkit.notebook.Checked;
 import labkit.notebook.Charts.Event;
 import labkit.notebook.DurationConverter;
 import labkit.notebook.Fault;
@@ -43,10 +44,11 @@ import picocli.CommandLine.Option;
                 "  remote_write  the standby has written the WAL (not yet flushed to its disk)",
                 "  on            the standby has flushed the WAL to its disk",
                 "  remote_apply  the standby has replayed it: a read there sees the write"})
-class Lab03 implements Callable<Integer> {
+class Lab03 implements Callable<Integer>, Checked {
     enum CommitLevel { remote_write, on, remote_apply }
 
     private static final Duration WARM_UP = Duration.ofSeconds(3);
+    private static final int MIN_WRITES_PER_PHASE = 200;
 
     @Mixin LabOptions options;
     @Mixin WorkloadOptions load;
@@ -62,6 +64,14 @@ class Lab03 implements Callable<Integer> {
 
     public static void main(String... args) {
         Lab.main(new Lab03(), args);
+    }
+
+    /** A p90 of each phase needs a few hundred writes, and seconds enough that one slow second cannot move it. */
+    @Override
+    public void check() {
+        Checked.require(phase.toSeconds() >= 5 && phase.toMinutes() <= 60, "--phase", phase.toMillis() + "ms", "5s to 60m");
+        Checked.require(phase.toSeconds() * load.rate >= MIN_WRITES_PER_PHASE, "--phase", phase.toSeconds() + "s",
+                "long enough for " + MIN_WRITES_PER_PHASE + " writes at --rate " + load.rate + " (or raise --rate)");
     }
 
     @Override
@@ -112,8 +122,8 @@ class Lab03 implements Callable<Integer> {
             // each phase's percentiles cover its first --phase seconds, however long the teacher pauses after it
             var asyncWindow = asyncPhase.firstSeconds("async phase end", phase);
             var syncWindow = sync.firstSeconds("sync phase end", phase);
-            var asyncWrites = Latency.ofWrites(async.ledger(), asyncWindow);
-            var syncWrites = Latency.ofWrites(sync.ledger(), syncWindow);
+            var asyncWrites = Latency.ofAcknowledgedWrites(async.ledger(), asyncWindow, "in the async phase");
+            var syncWrites = Latency.ofAcknowledgedWrites(sync.ledger(), syncWindow, "in the sync phase");
             lab.table(Report.comparison("async", asyncWrites, "sync", syncWrites, rtt.histogram()));
             lab.say("The link's round trip, timed through it while the phases ran: " + Report.rtt(rtt) + ".");
 

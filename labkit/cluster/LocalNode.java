@@ -14,12 +14,22 @@ final class LocalNode implements Node {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final String name;
-    private final int port;
+    private volatile int port;
     private final Path dataDir;
     private final Path logFile;
     private final PgInstall pg;
+    private final Path keptLog;
+    private final java.util.function.IntUnaryOperator portWhenTaken;
 
-    LocalNode(String name, int port, Path nodeDir, PgInstall pg) {
+    /**
+     * @param keptLog       where teardown keeps the log (out/&lt;lab&gt;/logs/&lt;name&gt;.log): what error lines point at
+     * @param portWhenTaken another port for one that another program took between its check and the
+     *                      server binding it; null when the port was asked for (--port)
+     */
+    LocalNode(String name, int port, Path nodeDir, PgInstall pg, Path keptLog,
+              java.util.function.IntUnaryOperator portWhenTaken) {
+        this.keptLog = keptLog;
+        this.portWhenTaken = portWhenTaken;
         this.name = name;
         this.port = port;
         this.dataDir = nodeDir.resolve("data");
@@ -35,12 +45,22 @@ final class LocalNode implements Node {
     Path dataDir() { return dataDir; }
     Path logFile() { return logFile; }
 
+    /** Starts the server; when its port was taken meanwhile ("could not create any TCP/IP sockets"), on another. */
     @Override
     public void start() {
-        try {
-            pgCtl(START_TIMEOUT, "start", "-w", "-t", String.valueOf(START_TIMEOUT.toSeconds()), "-l", logFile.toString());
-        } catch (LabException e) {
-            throw new LabException("node " + name + " did not start: " + lastLogLine() + " (full log: " + logFile + ")");
+        for (int attempt = 1; ; attempt++) {
+            try {
+                pgCtl(START_TIMEOUT, "start", "-w", "-t", String.valueOf(START_TIMEOUT.toSeconds()), "-l", logFile.toString());
+                return;
+            } catch (LabException e) {
+                boolean portTaken = logTail(5).stream().anyMatch(l -> l.contains("could not create any TCP/IP sockets"));
+                if (portTaken && portWhenTaken != null && attempt < 3) {
+                    port = portWhenTaken.applyAsInt(port);
+                    appendConf("port = " + port + "    # the one before was taken");
+                    continue;
+                }
+                throw new LabException("node " + name + " did not start: " + lastLogLine() + " (full log: " + keptLog + ")");
+            }
         }
     }
 
@@ -49,10 +69,10 @@ final class LocalNode implements Node {
         pgCtl(Duration.ofSeconds(60), "stop", "-m", "fast", "-w");
     }
 
-    /** A crash: SIGKILL to the postmaster and each of its children. */
+    /** A crash: SIGKILL to the postmaster and each of its children ({@link Postmaster#kill}). */
     @Override
     public void kill() {
-        Postmaster.kill(dataDir);
+        Postmaster.kill(dataDir, name);
     }
 
     @Override

@@ -71,7 +71,7 @@ final class LocalPatroniNode extends PatroniNode {
     @Override
     public void kill() {
         killPatroni();
-        Postmaster.kill(config.dataDir());
+        Postmaster.kill(config.dataDir(), name());
     }
 
     @Override
