@@ -91,7 +91,7 @@ class Lab01LocalTest {
     @Test
     void pgBinPointingNowhereIsOneClearLine() throws Exception {
         var run = LabProcess.run("lab01-basebackup.java", out, "--yes", "--runtime", "local", "--pg-bin", "/nowhere");
-        assertEquals(1, run.exitCode(), run.transcript());
+        assertEquals(2, run.exitCode(), run.transcript());
         assertEquals(1, run.errorLines().size(), run.transcript());
         assertTrue(run.errorLines().get(0).contains("/nowhere"), run.transcript());
         assertTrue(LabProcess.leftoverServers().isEmpty());
@@ -102,7 +102,7 @@ class Lab01LocalTest {
         try (var taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             var run = LabProcess.run("lab01-basebackup.java", out, "--yes", "--runtime", "local",
                     "--port", String.valueOf(taken.getLocalPort()));
-            assertEquals(1, run.exitCode(), run.transcript());
+            assertEquals(2, run.exitCode(), run.transcript());
             assertEquals(1, run.errorLines().size(), run.transcript());
             assertTrue(run.errorLines().get(0).contains("in use"), run.transcript());
         }
