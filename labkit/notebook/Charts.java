@@ -352,19 +352,24 @@ public final class Charts {
         s.setAxisTitleFont(AXIS_TITLE);
         s.setAxisTickLabelsFont(TICKS);
         s.setLegendFont(LEGEND);
-        s.setChartBackgroundColor(Color.WHITE);
-        s.setPlotBackgroundColor(Color.WHITE);
-        s.setPlotBorderColor(Color.DARK_GRAY);
-        s.setPlotGridLinesColor(new Color(0xDDDDDD));
-        s.setChartTitleBoxVisible(false);
+        whitePlot(s);
         s.setLegendPosition(LegendPosition.OutsideS);
         s.setLegendLayout(LegendLayout.Horizontal);
-        s.setLegendBorderColor(Color.WHITE);
         s.setLegendSeriesLineLength(40);
         s.setChartPadding(16);
         s.setSeriesColors(PALETTE);
         s.setYAxisTickMarkSpacingHint(60);
         s.setAntiAlias(true);
+    }
+
+    /** The kit's plain look, shared by its line charts and BarPanels: white, a dark border, light grid lines. */
+    static void whitePlot(AxesChartStyler s) {
+        s.setChartBackgroundColor(Color.WHITE);
+        s.setPlotBackgroundColor(Color.WHITE);
+        s.setPlotBorderColor(Color.DARK_GRAY);
+        s.setPlotGridLinesColor(new Color(0xDDDDDD));
+        s.setChartTitleBoxVisible(false);
+        s.setLegendBorderColor(Color.WHITE);
     }
 
     private static XYChart finish(XYChart chart, List<Event> events) {
