@@ -8,7 +8,6 @@ import static labkit.workload.Pagila.MAIN_TABLES;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import labkit.cluster.Cluster;
 import labkit.cluster.Sql;
 import labkit.measure.Window;
 import labkit.notebook.Lab;
@@ -37,8 +36,7 @@ class Lab01 implements Callable<Integer> {
     public Integer call() {
         var lab = Lab.start("lab01", "Module 1: Cluster Initialization (Base Backup)", options);
         var summary = lab.summary();
-        try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
-            summary.put("runtime", cluster.runtime());
+        try (var cluster = lab.cluster()) {
 
             lab.step("1.1", "Configure & Start the Leader");
             lab.say("""

@@ -3,18 +3,14 @@
 //SOURCES labkit/**/*.java
 //DEPS info.picocli:picocli:4.7.7
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import labkit.cluster.Cluster;
 import labkit.measure.Latency;
 import labkit.measure.LinkProbe;
 import labkit.measure.Timeline;
 import labkit.notebook.Charts;
 import labkit.notebook.Checked;
-import labkit.notebook.Charts.Event;
 import labkit.notebook.Charts.Percentiles;
 import labkit.notebook.Charts.Series;
 import labkit.notebook.DurationConverter;
@@ -56,17 +52,14 @@ class Lab02 implements Callable<Integer>, Checked {
     /** The workload must run long enough to fill the lag charts and leave writes in flight at the crash. */
     @Override
     public void check() {
-        Checked.require(runFor.toSeconds() >= 3 && runFor.toMinutes() <= 60, "--run-for", runFor.toMillis() + "ms",
-                "3s to 60m");
+        Checked.requireBetween("--run-for", runFor, Duration.ofSeconds(3), Duration.ofMinutes(60));
     }
 
     @Override
     public Integer call() throws Exception {
         var lab = Lab.start("lab02", "Module 2: Asynchronous Replication (The Default & The \"Lag\")", options);
         var summary = lab.summary().put("mode", "async");
-        var events = new ArrayList<Event>();
-        try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
-            summary.put("runtime", cluster.runtime());
+        try (var cluster = lab.cluster()) {
             var k6 = load.k6(cluster.composeCommand());
 
             lab.step("2.0", "The cluster of Module 1, with the standby in another region");
@@ -89,7 +82,7 @@ class Lab02 implements Callable<Integer>, Checked {
                     fixed schedule, so a slow server shows as latency, not as fewer requests.""".formatted(
                     load.rate, load.readRate));
             var trafficAtStart = link.traffic();
-            var run = MeasuredPhase.start(lab, load.driver(lab, k6), primary, standby, events, "workload starts");
+            var run = MeasuredPhase.start(lab, load.driver(lab, k6), primary, standby, "workload starts");
             run.watch(Duration.ofSeconds(Math.min(5, runFor.toSeconds())));
 
             lab.step("2.2", "Observe the Lag");
@@ -135,25 +128,21 @@ class Lab02 implements Callable<Integer>, Checked {
 
             Report.writes(summary, results.ledger()).set("window", run.untilStop().json());
             Report.lag(summary, untilFault.sampled(run.lag().samples())).set("window", untilFault.json());
-            summary.putObject("latency").<ObjectNode>set("write", Latency.json(writeLatency))
-                    .<ObjectNode>set("read", Latency.json(Latency.ofReads(results.reads(), untilFault)))
-                    .set("window", untilFault.json());
+            Report.latency(summary, untilFault, writeLatency).set("read", Latency.json(Latency.ofReads(results.reads(), untilFault)));
             Report.failure(summary, audit).set("window", run.untilStop().json());
             Report.link(summary, link, rtt, load.linkDelay, load.jitter).set("window", rtt.window(lab.startNanos(), "fault").json());
             Report.traffic(summary, traffic, ackedUntilFault).set("window", untilFault.json());
             Report.settings(summary, load).put("fault", fault.name()).put("runForSeconds", runFor.toSeconds());
             summary.put("postgresVersion", standby.version());
 
-            var perSecond = Timeline.perSecond(results);
-            Report.csv(perSecond, lab.out().resolve("per-second.csv"));
-            var lagTable = run.lag().table();
-            Report.csv(lagTable, lab.out().resolve("lag.csv"));
+            var perSecond = Report.csv(Timeline.perSecond(results), lab.out().resolve("per-second.csv"));
+            var lagTable = Report.csv(run.lag().table(), lab.out().resolve("lag.csv"));
             results.ledger().writeCsv(lab.out().resolve("writes.csv"));
-            new Plots(lab).save("lag.png", Charts.lag(List.of(Series.of("replay lag", lagTable, "t_s", "replay_lag_ms")), events))
-                    .save("throughput.png", Charts.throughput(results.ledger(), events))
-                    .save("write-timeline.png", Charts.writeTimeline(results.ledger(), audit, failure.faultNanos() / 1e9, events))
+            new Plots(lab).save("lag.png", Charts.lag(List.of(Series.of("replay lag", lagTable, "t_s", "replay_lag_ms")), run.events()))
+                    .save("throughput.png", Charts.throughput(results.ledger(), run.events()))
+                    .save("write-timeline.png", Charts.writeTimeline(results.ledger(), audit, failure.faultNanos() / 1e9, run.events()))
                     .save("latency.png", Charts.latencyPerSecond(List.of(Percentiles.of(perSecond, "write"),
-                            Percentiles.of(perSecond, "read")), events));
+                            Percentiles.of(perSecond, "read")), run.events()));
         }
         lab.writeSummary();
         return 0;

@@ -4,13 +4,11 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import labkit.cluster.Cluster;
 import labkit.measure.Latency;
 import labkit.measure.LinkProbe;
 import labkit.measure.Timeline;
@@ -69,7 +67,7 @@ class Lab03 implements Callable<Integer>, Checked {
     /** A p90 of each phase needs a few hundred writes, and seconds enough that one slow second cannot move it. */
     @Override
     public void check() {
-        Checked.require(phase.toSeconds() >= 5 && phase.toMinutes() <= 60, "--phase", phase.toMillis() + "ms", "5s to 60m");
+        Checked.requireBetween("--phase", phase, Duration.ofSeconds(5), Duration.ofMinutes(60));
         Checked.require(phase.toSeconds() * load.rate >= MIN_WRITES_PER_PHASE, "--phase", phase.toSeconds() + "s",
                 "long enough for " + MIN_WRITES_PER_PHASE + " writes at --rate " + load.rate + " (or raise --rate)");
     }
@@ -79,8 +77,7 @@ class Lab03 implements Callable<Integer>, Checked {
         var lab = Lab.start("lab03", "Module 3: Synchronous Replication (The \"Safe\" Mode)", options);
         var summary = lab.summary();
         var events = new ArrayList<Event>();
-        try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
-            summary.put("runtime", cluster.runtime());
+        try (var cluster = lab.cluster()) {
             var k6 = load.k6(cluster.composeCommand());
 
             lab.step("3.0", "The cluster of Module 2, and its asynchronous write latency");
@@ -145,10 +142,9 @@ class Lab03 implements Callable<Integer>, Checked {
             lab.result(String.format("Write p90: async %s, sync %s (+%.1f ms; the link's round trip, measured: %s).",
                     Latency.text(asyncWrites, 90), Latency.text(syncWrites, 90), extraMs, Report.rtt(rtt)));
 
-            summary.putObject("async").putObject("latency").<ObjectNode>set("write", Latency.json(asyncWrites))
-                    .set("window", asyncWindow.json());
+            Report.latency(summary.putObject("async"), asyncWindow, asyncWrites);
             var syncNode = summary.putObject("sync");
-            syncNode.putObject("latency").<ObjectNode>set("write", Latency.json(syncWrites)).set("window", syncWindow.json());
+            Report.latency(syncNode, syncWindow, syncWrites);
             syncNode.put("syncState", replication.stringColumn("sync_state").get(0));
             syncNode.put("commitLevel", commitLevel.name());
             Report.link(summary, remote.link(), rtt, load.linkDelay, load.jitter)

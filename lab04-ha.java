@@ -6,7 +6,6 @@
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import labkit.cluster.Cluster;
 import labkit.cluster.HealthCheck;
 import labkit.cluster.ServerLog;
 import labkit.cluster.TimelineHistory;
@@ -69,8 +68,7 @@ class Lab04 implements Callable<Integer>, Checked {
     /** An outage shorter than a second is over before the samplers (10 per second) and the charts can show it. */
     @Override
     public void check() {
-        Checked.require(outage.toMillis() >= 1000 && outage.toMinutes() <= 30, "--outage", outage.toMillis() + "ms",
-                "1s to 30m");
+        Checked.requireBetween("--outage", outage, Duration.ofSeconds(1), Duration.ofMinutes(30));
     }
 
     private Lab lab;
@@ -79,8 +77,7 @@ class Lab04 implements Callable<Integer>, Checked {
     public Integer call() throws Exception {
         lab = Lab.start("lab04", "Module 4: High Availability Demos (Reacting to Failure)", options);
         var summary = lab.summary();
-        try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
-            summary.put("runtime", cluster.runtime());
+        try (var cluster = lab.cluster()) {
             var k6 = load.k6(cluster.composeCommand());
 
             lab.step("4.0", "The cluster of Module 2, with the standby in another region");

@@ -89,8 +89,7 @@ class Lab06 implements Callable<Integer>, Checked {
         // 6.3's nodes come after these three when --port chose them; else the kit's defaults, or free
         // ports when those are still held (--keep leaves both clusters up)
         Integer leadersPort;
-        try (var cluster = Cluster.create(lab.clusterOptions(), lab)) {
-            summary.put("runtime", cluster.runtime());
+        try (var cluster = lab.cluster()) {
             lab.step("6.0", "A primary, and a standby in another region");
             var primary = cluster.primary("postgres-primary");
             Pagila.loadOnto(primary, options.dataset, options.scale, lab);

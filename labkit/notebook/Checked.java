@@ -1,5 +1,7 @@
 package labkit.notebook;
 
+import java.time.Duration;
+
 /**
  * Options that can tell, before anything starts, whether their values make sense: {@link Lab#execute}
  * calls {@link #check} on the lab's command and each of its mixins once they are parsed, so that a
@@ -14,6 +16,12 @@ public interface Checked {
         public BadOption(String message) {
             super(message);
         }
+    }
+
+    /** Refuses a length of time {@code value} of {@code option} outside {@code min} to {@code max}. */
+    static void requireBetween(String option, Duration value, Duration min, Duration max) {
+        require(value.compareTo(min) >= 0 && value.compareTo(max) <= 0, option, value.toMillis() + "ms",
+                DurationConverter.text(min) + " to " + DurationConverter.text(max));
     }
 
     /** Refuses {@code value} of {@code option} unless {@code ok}, saying what it {@code mustBe}. */

@@ -23,4 +23,10 @@ public final class DurationConverter implements ITypeConverter<Duration> {
             default -> Duration.ofMinutes(n);
         };
     }
+
+    /** {@code duration} as one would type it: the largest unit that writes it whole (90s, 2m, 250ms). */
+    public static String text(Duration duration) {
+        long ms = duration.toMillis();
+        return ms % 60_000 == 0 && ms > 0 ? ms / 60_000 + "m" : ms % 1000 == 0 && ms > 0 ? ms / 1000 + "s" : ms + "ms";
+    }
 }

@@ -206,7 +206,14 @@ public final class Lab implements Narrator {
     public Path out() { return out; }
     public ObjectNode summary() { return summary; }
 
-    /** The cluster this lab's options ask for: {@code Cluster.create(lab.clusterOptions(), lab)}. */
+    /** The cluster this lab's options ask for, its runtime recorded in summary.json ({@code "runtime"}). */
+    public Cluster cluster() {
+        var cluster = Cluster.create(clusterOptions(), this);
+        summary.put("runtime", cluster.runtime());
+        return cluster;
+    }
+
+    /** The options of this lab's cluster, for a lab that starts a second one ({@link ClusterOptions#part}). */
     public ClusterOptions clusterOptions() {
         return new ClusterOptions(name, options.runtime, options.port, options.keep, options.pgBin, options.pgVersion,
                 out.resolve("logs"));

@@ -2,6 +2,7 @@ package labkit.notebook;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import labkit.cluster.Cluster;
 import labkit.cluster.Link;
 import labkit.cluster.Node;
@@ -49,6 +50,11 @@ public final class MeasuredPhase {
      */
     public record Failure(LoadDriver.Results results, Audit.Result audit, long faultNanos, Link.Traffic trafficAtFault) {}
 
+    /** A phase with its own events for the charts ({@link #events}): see the other {@code start}. */
+    public static MeasuredPhase start(Lab lab, LoadDriver workload, Node primary, Node standby, String label) {
+        return start(lab, workload, primary, standby, new CopyOnWriteArrayList<>(), label);
+    }
+
     /** Starts {@code workload} on the two nodes, and the lag sampler; {@code label} marks the start on the charts. */
     public static MeasuredPhase start(Lab lab, LoadDriver workload, Node primary, Node standby, List<Event> events,
                                       String label) {
@@ -74,6 +80,11 @@ public final class MeasuredPhase {
     public MeasuredPhase watch(Duration duration) {
         monitor.watch(duration);
         return this;
+    }
+
+    /** The events on the charts: this phase's start, its fault, and what a lab adds. */
+    public List<Event> events() {
+        return events;
     }
 
     public Ledger ledger() {

@@ -17,6 +17,7 @@ import labkit.measure.Audit;
 import labkit.measure.LagSampler;
 import labkit.measure.Latency;
 import labkit.measure.LinkProbe;
+import labkit.measure.Window;
 import labkit.workload.Ledger;
 import org.HdrHistogram.Histogram;
 import tech.tablesaw.api.DoubleColumn;
@@ -26,6 +27,14 @@ import tech.tablesaw.api.Table;
 /** The measurements every workload lab reports, as summary.json sections, console tables and files. */
 public final class Report {
     private Report() {}
+
+    /** latency: the write percentiles over {@code window}, which the section names; a lab may add its reads. */
+    public static ObjectNode latency(ObjectNode parent, Window window, Histogram writes) {
+        var node = parent.putObject("latency");
+        node.set("write", Latency.json(writes));
+        node.set("window", window.json());
+        return node;
+    }
 
     public static ObjectNode writes(ObjectNode parent, Ledger ledger) {
         return parent.putObject("writes").put("ok", ledger.ok()).put("failed", ledger.failed())
@@ -193,9 +202,11 @@ public final class Report {
         return Table.create("last lost writes", key, acked);
     }
 
-    public static void csv(Table table, Path file) {
+    /** Writes {@code table} to {@code file}; returns it, to chart what was written. */
+    public static Table csv(Table table, Path file) {
         try {
             table.write().csv(file.toFile());
+            return table;
         } catch (RuntimeException e) {
             throw new LabException("cannot write " + file + ": " + e.getMessage());
         }
