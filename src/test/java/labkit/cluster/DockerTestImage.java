@@ -44,8 +44,8 @@ public record DockerTestImage(String repository, String major) {
     public void assumeReady() {
         require(DockerRuntime.available(), "no Docker engine answers (start dockerd to run the Docker tests)");
         try (var engine = DockerEngine.connect()) {
-            require(engine.hasImage(name()), "no image " + name() + " (build it with docker/test-image/build.sh "
-                    + major + ")");
+            require(engine.hasImage(name()), "no image " + name() + " (build it with docker/"
+                    + (repository.endsWith("/mechanisms") ? "mechanisms-image" : "test-image") + "/build.sh " + major + ")");
         }
     }
 
