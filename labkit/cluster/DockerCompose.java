@@ -105,6 +105,17 @@ final class DockerCompose {
         run(UP_TIMEOUT, output, "up", "-d", "--no-deps", service);
     }
 
+    /** {@code config --services}: the services of compose.yaml in the active profiles. */
+    List<String> services() {
+        var services = new ArrayList<String>();
+        run(Duration.ofSeconds(30), line -> {
+            if (!line.isBlank()) {
+                services.add(line.strip());
+            }
+        }, "config", "--services");
+        return services;
+    }
+
     /** {@code down -v}: containers, network and volumes of the project. */
     void downWithVolumes() {
         run(DOWN_TIMEOUT, line -> {}, "down", "-v", "--remove-orphans");

@@ -42,6 +42,8 @@ final class DockerRuntime implements NodeRuntime {
     private final boolean sibling;
     private final Path logDir;
     private final Consumer<String> progress;
+    /** compose.yaml's services, read at the first node. */
+    private List<String> services;
     /** Added to by the lab's thread, read by a Ctrl+C teardown at any moment. */
     private final Map<String, DockerNode> nodes = new ConcurrentHashMap<>();
     private boolean closed;
@@ -111,6 +113,7 @@ final class DockerRuntime implements NodeRuntime {
 
     @Override
     public Node createPrimary(String name, int port) {
+        requireService(name);
         compose.set(portVariable(name), String.valueOf(port));
         compose.up(name, progress);
         DockerNode node = register(name, port);
@@ -120,6 +123,7 @@ final class DockerRuntime implements NodeRuntime {
 
     @Override
     public BaseBackup createStandby(String name, int port, Node primary, Endpoint upstream, LongConsumer bytesCopied) {
+        requireService(name);
         NodeRuntime.createSlot(primary, name); // init-db.sh may have made it already
         compose.set(portVariable(name), String.valueOf(port));
         compose.set("UPSTREAM_HOST", upstream.host());
@@ -272,6 +276,16 @@ final class DockerRuntime implements NodeRuntime {
         var node = new DockerNode(name, port, engine.containerOf(compose.project(), name), engine, compose);
         nodes.put(name, node);
         return node;
+    }
+
+    private void requireService(String name) {
+        if (services == null) {
+            services = compose.services();
+        }
+        if (!services.contains(name)) {
+            throw new LabException("the docker runtime runs the services of compose.yaml, which has no \"" + name
+                    + "\" (it has " + String.join(", ", services.stream().sorted().toList()) + ")");
+        }
     }
 
     /**

@@ -174,6 +174,17 @@ class DockerRuntimeTest {
         assertTrue(e.getMessage().contains("without a tag") && e.getMessage().contains("--pg-version"), e.getMessage());
     }
 
+    @Test
+    void aServiceComposeYamlLacksIsOneClearError() {
+        DockerTestImage.CURRENT.assumeReady();
+        try (var runtime = new DockerRuntime("pglab-test-service-" + ProcessHandle.current().pid(),
+                DockerTestImage.CURRENT.repository(), DockerTestImage.CURRENT.major(), logs, line -> {})) {
+            var e = assertThrows(LabException.class, () -> runtime.createPrimary("postgres-elsewhere", 1));
+            assertTrue(e.getMessage().contains("no \"postgres-elsewhere\"") && e.getMessage().contains("postgres-from-dump"),
+                    e.getMessage());
+        }
+    }
+
     /**
      * lab05's nodes on its images (docker/mechanisms-image): services by any name, a node of the newer
      * major beside the leader's, and a primary of its own refused as a standby of another cluster.
