@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import labkit.cluster.Cluster;
 import labkit.cluster.Sql;
+import labkit.measure.Window;
 import labkit.notebook.Lab;
 import labkit.notebook.LabOptions;
 import labkit.workload.Pagila;
@@ -64,6 +65,7 @@ class Lab01 implements Callable<Integer> {
             dataSummary.put("source", dataset.source());
             dataSummary.put("scale", dataset.scale());
             dataSummary.put("seconds", dataset.seconds());
+            dataSummary.set("window", Window.lasting("load start", "load end", dataset.seconds()).json());
 
             lab.step("1.3", "Start the Follower (The \"Snapshot\")");
             lab.say("""
@@ -106,7 +108,8 @@ class Lab01 implements Callable<Integer> {
                     .put("state", replication.stringColumn("state").get(0))
                     .put("applicationName", replication.stringColumn("application_name").get(0));
             summary.putObject("baseBackup").put("method", backup.method()).put("bytes", backup.bytes())
-                    .put("seconds", backup.seconds());
+                    .put("seconds", backup.seconds())
+                    .set("window", Window.lasting("backup start", "backup end", backup.seconds()).json());
         }
         lab.writeSummary();
         return 0;

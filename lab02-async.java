@@ -13,6 +13,7 @@ import labkit.measure.Latency;
 import labkit.measure.LinkProbe;
 import labkit.measure.Timeline;
 import labkit.notebook.Charts;
+import labkit.notebook.Checked;
 import labkit.notebook.Charts.Event;
 import labkit.notebook.Charts.Percentiles;
 import labkit.notebook.Charts.Series;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Option;
                 "standby), measures the replication lag, then crashes the primary and",
                 "audits the standby: acknowledged writes missing there are lost (RPO > 0).",
                 "Results: out/lab02/summary.json, CSV and PNG charts."})
-class Lab02 implements Callable<Integer> {
+class Lab02 implements Callable<Integer>, Checked {
     @Mixin LabOptions options;
     @Mixin WorkloadOptions load;
 
@@ -50,6 +51,13 @@ class Lab02 implements Callable<Integer> {
 
     public static void main(String... args) {
         Lab.main(new Lab02(), args);
+    }
+
+    /** The workload must run long enough to fill the lag charts and leave writes in flight at the crash. */
+    @Override
+    public void check() {
+        Checked.require(runFor.toSeconds() >= 3 && runFor.toMinutes() <= 60, "--run-for", runFor.toMillis() + "ms",
+                "3s to 60m");
     }
 
     @Override
@@ -95,8 +103,6 @@ class Lab02 implements Callable<Integer> {
                     .formatted(Report.rtt(rtt)));
             lab.show(primary, "SELECT * FROM pg_stat_replication");
             run.watch(runFor.minusSeconds(Math.min(5, runFor.toSeconds())));
-            var lagBeforeKill = run.lag().samples();
-            var traffic = link.traffic().since(trafficAtStart);
 
             lab.step("2.3", "The \"Async\" Failure Test (RPO > 0)");
             lab.say(fault == Fault.zone ? """
@@ -109,13 +115,17 @@ class Lab02 implements Callable<Integer> {
             var results = failure.results();
             var audit = failure.audit();
             Report.show(lab, audit, load.users);
+            // every ratio and percentile below covers the same writes, however long the teacher paused
+            var untilFault = run.window("fault", failure.faultNanos() / 1e9);
+            var traffic = failure.trafficAtFault().since(trafficAtStart);
+            long ackedUntilFault = untilFault.acked(results.ledger()).size();
 
             lab.step("Outcome", "Speed versus data loss");
-            var writeLatency = Latency.ofWrites(results.ledger());
+            var writeLatency = Latency.ofAcknowledgedWrites(results.ledger(), untilFault, "before the crash");
             lab.result(String.format("Writes: p50 %s, p99 %s (commit on the primary only). Replication traffic: %,d bytes "
                             + "to the standby, %,d back, %,d bytes per acknowledged write. Lost: %d acknowledged writes, "
                             + "RPO %.0f ms.", Latency.text(writeLatency, 50), Latency.text(writeLatency, 99),
-                    traffic.toStandby(), traffic.fromStandby(), traffic.toStandbyPer(results.ledger().ok()),
+                    traffic.toStandby(), traffic.fromStandby(), traffic.toStandbyPer(ackedUntilFault),
                     audit.lostAcked(), audit.rpoMs()));
             lab.say("""
                     Asynchronous replication answers "committed" as soon as the primary's own disk has the commit.
@@ -123,13 +133,14 @@ class Lab02 implements Callable<Integer> {
                     lost, although the client was told it was saved.%s""".formatted(audit.lostAcked() > 0 ? ""
                     : " This time the standby had received it all: try again, or a higher --rate."));
 
-            Report.writes(summary, results.ledger());
-            Report.lag(summary, lagBeforeKill);
+            Report.writes(summary, results.ledger()).set("window", run.untilStop().json());
+            Report.lag(summary, untilFault.sampled(run.lag().samples())).set("window", untilFault.json());
             summary.putObject("latency").<ObjectNode>set("write", Latency.json(writeLatency))
-                    .set("read", Latency.json(Latency.ofReads(results.reads())));
-            Report.failure(summary, audit);
-            Report.link(summary, link, rtt, load.linkDelay, load.jitter);
-            Report.traffic(summary, traffic, results.ledger().ok());
+                    .<ObjectNode>set("read", Latency.json(Latency.ofReads(results.reads(), untilFault)))
+                    .set("window", untilFault.json());
+            Report.failure(summary, audit).set("window", run.untilStop().json());
+            Report.link(summary, link, rtt, load.linkDelay, load.jitter).set("window", rtt.window(lab.startNanos(), "fault").json());
+            Report.traffic(summary, traffic, ackedUntilFault).set("window", untilFault.json());
             Report.settings(summary, load).put("fault", fault.name()).put("runForSeconds", runFor.toSeconds());
             summary.put("postgresVersion", standby.version());
 

@@ -4,6 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,6 +15,7 @@ import labkit.measure.Latency;
 import labkit.measure.LinkProbe;
 import labkit.measure.Timeline;
 import labkit.notebook.Charts;
+import labkit.notebook.Checked;
 import labkit.notebook.Charts.Event;
 import labkit.notebook.DurationConverter;
 import labkit.notebook.Fault;
@@ -42,10 +44,11 @@ import picocli.CommandLine.Option;
                 "  remote_write  the standby has written the WAL (not yet flushed to its disk)",
                 "  on            the standby has flushed the WAL to its disk",
                 "  remote_apply  the standby has replayed it: a read there sees the write"})
-class Lab03 implements Callable<Integer> {
+class Lab03 implements Callable<Integer>, Checked {
     enum CommitLevel { remote_write, on, remote_apply }
 
     private static final Duration WARM_UP = Duration.ofSeconds(3);
+    private static final int MIN_WRITES_PER_PHASE = 200;
 
     @Mixin LabOptions options;
     @Mixin WorkloadOptions load;
@@ -61,6 +64,14 @@ class Lab03 implements Callable<Integer> {
 
     public static void main(String... args) {
         Lab.main(new Lab03(), args);
+    }
+
+    /** A p90 of each phase needs a few hundred writes, and seconds enough that one slow second cannot move it. */
+    @Override
+    public void check() {
+        Checked.require(phase.toSeconds() >= 5 && phase.toMinutes() <= 60, "--phase", phase.toMillis() + "ms", "5s to 60m");
+        Checked.require(phase.toSeconds() * load.rate >= MIN_WRITES_PER_PHASE, "--phase", phase.toSeconds() + "s",
+                "long enough for " + MIN_WRITES_PER_PHASE + " writes at --rate " + load.rate + " (or raise --rate)");
     }
 
     @Override
@@ -87,8 +98,9 @@ class Lab03 implements Callable<Integer> {
             var standby = remote.node();
             var rtt = LinkProbe.start(primary, remote.link(), Duration.ofMillis(200));
             MeasuredPhase.warmUp(load.driver(lab, k6), primary, standby, WARM_UP);
-            var async = MeasuredPhase.start(lab, load.driver(lab, k6), primary, standby, events, "async phase")
-                    .watch(phase).stop();
+            var asyncPhase = MeasuredPhase.start(lab, load.driver(lab, k6), primary, standby, events, "async phase")
+                    .watch(phase);
+            var async = asyncPhase.stop();
             primary.waitForCatchup(standby, Duration.ofSeconds(60));
 
             lab.step("3.1", "Reconfigure for Sync");
@@ -107,8 +119,11 @@ class Lab03 implements Callable<Integer> {
                     The same workload again. Every commit now includes a network round trip to the standby and its
                     disk flush: compare the percentiles.""");
             var sync = MeasuredPhase.start(lab, load.driver(lab, k6), primary, standby, events, "sync phase").watch(phase);
-            var asyncWrites = Latency.ofWrites(async.ledger());
-            var syncWrites = Latency.ofWrites(sync.ledger());
+            // each phase's percentiles cover its first --phase seconds, however long the teacher pauses after it
+            var asyncWindow = asyncPhase.firstSeconds("async phase end", phase);
+            var syncWindow = sync.firstSeconds("sync phase end", phase);
+            var asyncWrites = Latency.ofAcknowledgedWrites(async.ledger(), asyncWindow, "in the async phase");
+            var syncWrites = Latency.ofAcknowledgedWrites(sync.ledger(), syncWindow, "in the sync phase");
             lab.table(Report.comparison("async", asyncWrites, "sync", syncWrites, rtt.histogram()));
             lab.say("The link's round trip, timed through it while the phases ran: " + Report.rtt(rtt) + ".");
 
@@ -130,14 +145,16 @@ class Lab03 implements Callable<Integer> {
             lab.result(String.format("Write p90: async %s, sync %s (+%.1f ms; the link's round trip, measured: %s).",
                     Latency.text(asyncWrites, 90), Latency.text(syncWrites, 90), extraMs, Report.rtt(rtt)));
 
-            summary.putObject("async").putObject("latency").set("write", Latency.json(asyncWrites));
+            summary.putObject("async").putObject("latency").<ObjectNode>set("write", Latency.json(asyncWrites))
+                    .set("window", asyncWindow.json());
             var syncNode = summary.putObject("sync");
-            syncNode.putObject("latency").set("write", Latency.json(syncWrites));
+            syncNode.putObject("latency").<ObjectNode>set("write", Latency.json(syncWrites)).set("window", syncWindow.json());
             syncNode.put("syncState", replication.stringColumn("sync_state").get(0));
             syncNode.put("commitLevel", commitLevel.name());
-            Report.link(summary, remote.link(), rtt, load.linkDelay, load.jitter);
-            Report.writes(syncNode, results.ledger());
-            Report.failure(summary, audit);
+            Report.link(summary, remote.link(), rtt, load.linkDelay, load.jitter)
+                    .set("window", rtt.window(lab.startNanos(), "fault").json());
+            Report.writes(syncNode, results.ledger()).set("window", sync.untilStop().json());
+            Report.failure(summary, audit).set("window", sync.untilStop().json());
             Report.settings(summary, load).put("phaseSeconds", phase.toSeconds());
             summary.put("postgresVersion", standby.version());
 

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import labkit.cluster.Cluster;
-import labkit.cluster.LabException;
 import labkit.cluster.Logical;
 import labkit.cluster.MultiLeader;
 import labkit.cluster.Node;
@@ -22,6 +21,7 @@ import labkit.measure.ReadAfterWriteProbe;
 import labkit.measure.ReadAfterWriteProbe.Fix;
 import labkit.notebook.AnomalyReport;
 import labkit.notebook.Charts;
+import labkit.notebook.Checked;
 import labkit.notebook.DurationConverter;
 import labkit.notebook.Lab;
 import labkit.notebook.LabOptions;
@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
                 "that miss the client's own write (6.1) or go back in time (6.2), before and",
                 "after each fix. Then two writable nodes replicate to each other (6.3).",
                 "Results: out/lab06/summary.json, history.jsonl and PNG charts."})
-class Lab06 implements Callable<Integer> {
+class Lab06 implements Callable<Integer>, Checked {
     @Mixin LabOptions options;
 
     @Option(names = "--link-delay", defaultValue = "25ms", converter = DurationConverter.class, paramLabel = "DURATION",
@@ -70,12 +70,18 @@ class Lab06 implements Callable<Integer> {
         Lab.main(new Lab06(), args);
     }
 
+    /** Each probe needs time for a client's write and its three reads; with --port, 6.3 takes the ports after 6.1's three. */
+    @Override
+    public void check() {
+        Checked.require(clients >= 1 && clients <= 100, "--clients", clients, "1 to 100");
+        Checked.require(probeTime.toMillis() >= 1000, "--probe-time", probeTime.toMillis() + "ms", "at least 1s");
+        if (options.port != null) {
+            options.requireFreePorts(options.port, 5);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (clients < 1 || clients > 100 || probeTime.isZero()) {
-            throw new LabException("--clients must be 1 to 100 and --probe-time more than 0 (got " + clients + ", "
-                    + probeTime.toMillis() + " ms)");
-        }
         var lab = Lab.start("lab06", "Agenda 3: Showing consistency problems", options);
         var summary = lab.summary();
         var histories = new ArrayList<History>();

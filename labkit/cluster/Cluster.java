@@ -24,23 +24,42 @@ public final class Cluster implements AutoCloseable {
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private final Map<String, NodeRuntime> otherMajors = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<AutoCloseable> owned = new CopyOnWriteArrayList<>();
-    private final Thread shutdownHook = new Thread(this::interruptedTeardown, "pglab-teardown");
+    /** The node each link fronts: with --keep, a standby streaming through a link streams from it directly. */
+    private final java.util.Map<Link, Node> upstreamOf = new java.util.concurrent.ConcurrentHashMap<>();
     private int nextPort;
     private boolean closed;
+
+    /** The clusters of this JVM that are not torn down yet: what a Ctrl+C must take down. */
+    private static final List<Cluster> OPEN = new CopyOnWriteArrayList<>();
+    private static final Thread HOOK = new Thread(Cluster::interruptedTeardown, "pglab-teardown");
+    private static volatile java.util.function.BooleanSupplier beforeInterruptedTeardown = () -> false;
     private static volatile boolean interrupted;
+    private static volatile boolean exiting;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(HOOK);
+    }
 
     private Cluster(ClusterOptions options, Narrator narrator, NodeRuntime runtime, int firstPort) {
         this.options = options;
         this.narrator = narrator;
         this.runtime = runtime;
         this.nextPort = firstPort;
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        OPEN.add(this);
     }
 
     /** Picks the runtime and the ports; every state change is told to {@code narrator}. */
     public static Cluster create(ClusterOptions options, Narrator narrator) {
         int port = firstPort(options, narrator);
-        return new Cluster(options, narrator, Runtimes.open(options, narrator), port);
+        NodeRuntime runtime = Runtimes.open(options, narrator);
+        if (options.port() == null && runtime instanceof LocalRuntime local) {
+            local.movePortsWhenTaken(taken -> {
+                int free = freePort();
+                narrator.result("Port " + taken + " was taken meanwhile (could not create any TCP/IP sockets); using " + free + ".");
+                return free;
+            });
+        }
+        return new Cluster(options, narrator, runtime, port);
     }
 
     public String runtime() {
@@ -203,6 +222,7 @@ public final class Cluster implements AutoCloseable {
     public Link link(Node primary) {
         Link link = Link.open(runtime.bindAddressForNodes(), 0, primary.host(), primary.port());
         links.add(link);
+        upstreamOf.put(link, primary);
         return link;
     }
 
@@ -249,20 +269,63 @@ public final class Cluster implements AutoCloseable {
                 expected, timeout);
     }
 
+    /**
+     * Tears the cluster down (unless --keep). After a Ctrl+C the shutdown hook does it, and the
+     * lab's thread, interrupted, leaves it to the hook: two teardowns at once would race.
+     */
     @Override
     public void close() {
+        if (interrupted && Thread.currentThread() != HOOK) {
+            return;
+        }
         teardown();
     }
 
     /**
-     * Ctrl+C (SIGINT, SIGTERM): the JVM runs this hook and halts when it returns, whatever the
-     * lab's own thread is doing. So the hook itself says what happened, once the cluster is down:
-     * a message left to the lab's thread could come after the halt, and never appear.
+     * Registers what runs first when Ctrl+C (SIGINT, SIGTERM) ends the JVM, before any cluster is
+     * torn down: the notebook silences the lab, interrupts its thread and writes its summary, and
+     * says whether a lab was running. Also installs the hook itself (a class initializer), so that
+     * a Ctrl+C before the first cluster exists still ends with the interrupted line.
      */
-    private void interruptedTeardown() {
+    public static void beforeInterruptedTeardown(java.util.function.BooleanSupplier action) {
+        beforeInterruptedTeardown = action;
+    }
+
+    /** The lab ends by itself (System.exit with its status): the hook then has nothing to say. */
+    public static void exiting() {
+        exiting = true;
+    }
+
+    /**
+     * The JVM shutdown hook: the JVM runs it and halts when it returns, whatever the lab's own
+     * thread is doing. At a signal (Ctrl+C) it stops the lab, tears down every open cluster and
+     * ends with one line on stderr when it stopped something (JShell's /exit after a finished lab
+     * ends the JVM the same way, with nothing to stop); a message left to the lab's thread could come after
+     * the halt, and never appear.
+     */
+    private static void interruptedTeardown() {
+        if (exiting) {
+            OPEN.forEach(Cluster::teardown); // a lab closes its clusters before it exits: normally none
+            return;
+        }
         interrupted = true;
-        if (teardown()) {
-            System.err.println(options.keep() ? "interrupted: the lab stopped; its cluster stays up (--keep)"
+        boolean stopped = !OPEN.isEmpty();
+        try {
+            stopped |= beforeInterruptedTeardown.getAsBoolean();
+        } catch (RuntimeException e) {
+            System.err.println("could not stop the lab: " + e);
+        }
+        boolean kept = false;
+        for (Cluster cluster : OPEN) {
+            try {
+                cluster.teardown();
+            } catch (RuntimeException e) {
+                System.err.println("teardown failed: " + e.getMessage());
+            }
+            kept |= cluster.options.keep();
+        }
+        if (stopped) {
+            System.err.println(kept ? "interrupted: the lab stopped; its cluster stays up (--keep)"
                     : "interrupted: the lab stopped and removed everything it had started");
         }
     }
@@ -274,15 +337,14 @@ public final class Cluster implements AutoCloseable {
 
     /**
      * Runs once, from close() or from the shutdown hook (Ctrl+C), whichever comes first; the other
-     * waits on the lock until it is done. The hook stays registered: removing it in close() could
-     * race a Ctrl+C, and the JVM would then halt in the middle of the teardown. Returns whether
-     * this call did it (the hook runs at every exit; after close() it has nothing to do).
+     * waits on the lock until it is done.
      */
-    private synchronized boolean teardown() {
+    private synchronized void teardown() {
         if (closed) {
-            return false;
+            return;
         }
         closed = true;
+        OPEN.remove(this);
         // A lab interrupted in JShell (Ctrl+C interrupts the snippet's thread) closes the cluster with
         // its interrupt flag set: every wait of the teardown would then fail at once and leave nodes
         // behind. The teardown runs uninterrupted, and the flag is set again after it.
@@ -290,7 +352,7 @@ public final class Cluster implements AutoCloseable {
         try {
             if (options.keep()) {
                 keepRunning();
-                return true;
+                return;
             }
             narrator.event("Tearing down the cluster (" + runtime.kind() + ")");
             for (AutoCloseable resource : owned.reversed()) {
@@ -303,7 +365,6 @@ public final class Cluster implements AutoCloseable {
             links.forEach(Link::close);
             otherMajors.values().forEach(NodeRuntime::close);
             runtime.close();
-            return true;
         } finally {
             if (wasInterrupted) {
                 Thread.currentThread().interrupt();
@@ -312,6 +373,7 @@ public final class Cluster implements AutoCloseable {
     }
 
     private void keepRunning() {
+        streamDirectly();
         for (NodeRuntime r : allRuntimes()) {
             if (r instanceof LocalRuntime local) {
                 local.keep();
@@ -320,8 +382,9 @@ public final class Cluster implements AutoCloseable {
             }
         }
         narrator.result("The cluster stays up (--keep). Connect with:");
-        for (Node n : nodes) {
-            narrator.result("  " + n.name() + ": " + n.psqlCommand() + "    (JDBC: " + n.jdbcUrl(Env.get().database()) + ")");
+        for (Node n : nodes.stream().filter(Node::isRunning).toList()) {
+            narrator.result("  " + n.name() + " (" + state(n) + "): " + n.psqlCommand()
+                    + "    (JDBC: " + n.jdbcUrl(Env.get().database()) + ")");
         }
         owned.forEach(resource -> narrator.result("  " + resource + " stays up too"));
         narrator.result("Tear it down with:\n  " + String.join(" && ", allRuntimes().stream().map(NodeRuntime::teardownHint).toList()));
@@ -333,11 +396,67 @@ public final class Cluster implements AutoCloseable {
         return all;
     }
 
-    /** 15432 and up when free; an explicit --port must be free, the default falls back to free ports. */
+    /** A node's role as it is now: primary, or standby and what its WAL receiver does. */
+    private static String state(Node node) {
+        try {
+            if (!node.inRecovery()) {
+                return "primary";
+            }
+            return "standby, " + Sql.scalar(node, "SELECT coalesce((SELECT status || ' from ' || sender_host || ':' "
+                    + "|| sender_port FROM pg_stat_wal_receiver), 'not streaming')");
+        } catch (RuntimeException e) {
+            return "state unknown: " + e.getMessage();
+        }
+    }
+
+    /**
+     * --keep: the links are relays inside the lab's JVM and end with it. Each standby that streams
+     * through one is pointed at the node behind it directly (ALTER SYSTEM primary_conninfo; a reload
+     * is enough from PostgreSQL 13, older ones restart), and the lab waits until it streams again.
+     */
+    private void streamDirectly() {
+        boolean changed = false;
+        for (var entry : upstreamOf.entrySet()) {
+            Node upstream = entry.getValue();
+            if (!upstream.isRunning()) {
+                continue;
+            }
+            NodeRuntime.Endpoint direct = runtime.endpointSeenFromNodes(upstream);
+            for (Node standby : nodes) {
+                if (standby == upstream || !standby.isRunning() || !standby.inRecovery()) {
+                    continue;
+                }
+                String conninfo = Sql.scalar(standby, "SHOW primary_conninfo");
+                if (!conninfo.matches("(.*\\s)?port=" + entry.getKey().port() + "(\\s.*)?")) {
+                    continue;
+                }
+                String toUpstream = conninfo.replaceAll("host=\\S+", "host=" + direct.host())
+                        .replaceAll("port=\\d+", "port=" + direct.port());
+                String sql = standby.alterSystem("primary_conninfo", "'" + toUpstream.replace("'", "''") + "'");
+                narrator.command(standby.psqlCommand() + " -c \"" + sql.replace("\"", "\\\"") + "\"");
+                if (Integer.parseInt(Sql.scalar(standby, "SHOW server_version_num")) < 130000) {
+                    standby.restart();
+                }
+                Wait.until("\"" + standby.name() + "\" streams from " + direct, standby,
+                        "SELECT status || ' ' || sender_port FROM pg_stat_wal_receiver", "streaming " + direct.port(),
+                        java.time.Duration.ofSeconds(60));
+                narrator.event("\"" + standby.name() + "\" streams from \"" + upstream.name() + "\" directly");
+                changed = true;
+            }
+        }
+        if (changed) {
+            narrator.result("The replication links and their delay end with the lab: the kept standbys stream directly.");
+        }
+    }
+
+    /**
+     * 15432 and up when free; an explicit --port must be free, the default falls back to free ports.
+     * Each is claimed for this run ({@link PortClaims}), so that labs started together never pick the same.
+     */
     private static int firstPort(ClusterOptions options, Narrator narrator) {
         Integer requested = options.port();
         int port = requested != null ? requested : DEFAULT_PORT;
-        if (portFree(port) && portFree(port + 1)) {
+        if (claimPair(port)) {
             return port;
         }
         if (requested != null) {
@@ -349,6 +468,10 @@ public final class Cluster implements AutoCloseable {
         return free;
     }
 
+    private static boolean claimPair(int port) {
+        return port < 65535 && PortClaims.claim(port) && PortClaims.claim(port + 1);
+    }
+
     /** Whether nothing listens on {@code port} of 127.0.0.1 (the tests check that a lab let its ports go). */
     public static boolean portFree(int port) {
         try (var s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
@@ -358,17 +481,27 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
+    private static int freePort() {
+        return freePort(PortClaims::claim, "a free port");
+    }
+
     private static int freePortPair() {
+        return freePort(Cluster::claimPair, "two free ports in a row");
+    }
+
+    /** A port the OS offers as free that {@code claim} takes for this run (with the next one, for a pair). */
+    private static int freePort(java.util.function.IntPredicate claim, String what) {
         for (int tries = 0; tries < 50; tries++) {
+            int p;
             try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                int p = s.getLocalPort();
-                if (p < 65535 && portFree(p + 1)) {
-                    return p;
-                }
+                p = s.getLocalPort();
             } catch (IOException e) {
                 throw new LabException("cannot find a free port on 127.0.0.1: " + e.getMessage());
             }
+            if (claim.test(p)) {
+                return p;
+            }
         }
-        throw new LabException("cannot find two free ports in a row on 127.0.0.1");
+        throw new LabException("cannot find " + what + " on 127.0.0.1");
     }
 }

@@ -44,28 +44,42 @@ final class DockerCompose {
     private final List<String> cli;
     private final String version;
     private final Path root;
+    private final String file;
+    private final String profile;
     private final String project;
     private final Map<String, String> env = new HashMap<>();
 
-    private DockerCompose(List<String> cli, String version, Path root, String project) {
+    private DockerCompose(List<String> cli, String version, Path root, String file, String profile, String project) {
         this.cli = cli;
         this.version = version;
         this.root = root;
+        this.file = file;
+        this.profile = profile;
         this.project = project;
     }
 
     /** Finds the compose CLI PGLAB_COMPOSE asks for (by default the first that runs), or says how to get one. */
     static DockerCompose find(Path root, String project) {
-        return find(root, project, Flavour.chosen(System.getenv("PGLAB_COMPOSE")));
+        return find(root, "compose.yaml", null, project, Flavour.chosen(System.getenv("PGLAB_COMPOSE")));
+    }
+
+    /** The same, for another compose file of the pglab folder and one profile of it (lab07's compose.ha.yaml, ha). */
+    static DockerCompose find(Path root, String file, String profile, String project) {
+        return find(root, file, profile, project, Flavour.chosen(System.getenv("PGLAB_COMPOSE")));
     }
 
     static DockerCompose find(Path root, String project, List<Flavour> candidates) {
+        return find(root, "compose.yaml", null, project, candidates);
+    }
+
+    private static DockerCompose find(Path root, String file, String profile, String project, List<Flavour> candidates) {
         for (Flavour flavour : candidates) {
             var version = new ArrayList<>(flavour.cli);
             version.add("version");
             try {
                 String output = Processes.run(version, Map.of(), Duration.ofSeconds(20));
-                return new DockerCompose(flavour.cli, output.lines().findFirst().orElse("").strip(), root, project);
+                return new DockerCompose(flavour.cli, output.lines().findFirst().orElse("").strip(), root, file, profile,
+                        project);
             } catch (LabException notThisOne) {
                 // try the next spelling
             }
@@ -80,7 +94,7 @@ final class DockerCompose {
 
     /** The same CLI on the same project, with a copy of the variables set so far (for nodes of another major). */
     DockerCompose copy() {
-        var copy = new DockerCompose(cli, version, root, project);
+        var copy = new DockerCompose(cli, version, root, file, profile, project);
         copy.env.putAll(env);
         return copy;
     }
@@ -123,14 +137,18 @@ final class DockerCompose {
 
     /** The same CLI call, as a student types it in the pglab folder. */
     String commandLine(String... args) {
-        return String.join(" ", cli) + " -p " + project + " " + String.join(" ", args);
+        return String.join(" ", cli) + (file.equals("compose.yaml") ? "" : " -f " + file)
+                + (profile == null ? "" : " --profile " + profile) + " -p " + project + " " + String.join(" ", args);
     }
 
     /** The CLI with this project's file, folder and name: what other tools (k6) add their arguments to. */
     List<String> command() {
         var command = new ArrayList<>(cli);
-        command.addAll(List.of("-f", root.resolve("compose.yaml").toString(), "--project-directory", root.toString(),
+        command.addAll(List.of("-f", root.resolve(file).toString(), "--project-directory", root.toString(),
                 "-p", project));
+        if (profile != null) {
+            command.addAll(List.of("--profile", profile));
+        }
         return command;
     }
 

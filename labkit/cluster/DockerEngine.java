@@ -1,5 +1,7 @@
 //DEPS com.github.docker-java:docker-java-core:3.7.1
 //DEPS com.github.docker-java:docker-java-transport-httpclient5:3.7.1
+// the engine sends a container's files as tar archives (docker-java's own choice, and version)
+//DEPS org.apache.commons:commons-compress:1.28.0
 package labkit.cluster;
 
 import com.github.dockerjava.api.DockerClient;
@@ -15,6 +17,7 @@ import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import java.io.IOException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,9 +26,11 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * The Docker engine through docker-java: what the compose CLI does not do well from a program
@@ -151,6 +156,22 @@ final class DockerEngine implements AutoCloseable {
             client.killContainerCmd(id).exec();
         }
         client.waitContainerCmd(id).start().awaitStatusCode(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A text file of the container, running or stopped (what {@code docker cp} reads), or empty
+     * when it does not exist. The engine sends it as a tar archive of that one file.
+     */
+    Optional<String> readFile(String id, String path) {
+        try (var tar = new TarArchiveInputStream(
+                client.copyArchiveFromContainerCmd(id, path).exec())) {
+            return tar.getNextEntry() == null ? Optional.empty()
+                    : Optional.of(new String(tar.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new LabException("cannot read " + path + " in container " + id + ": " + e.getMessage());
+        }
     }
 
     void remove(String id) {

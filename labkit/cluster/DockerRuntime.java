@@ -259,7 +259,11 @@ final class DockerRuntime implements NodeRuntime {
         try {
             keepLogs();
             for (String id : engine.containersLabeled(PROJECT_LABEL, compose.project())) {
-                engine.remove(id);
+                try {
+                    engine.remove(id); // each on its own: one that will not go does not keep the others
+                } catch (RuntimeException e) {
+                    System.err.println("could not remove container " + id + ": " + e.getMessage());
+                }
             }
             compose.downWithVolumes();
         } finally {

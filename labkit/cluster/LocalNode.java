@@ -8,19 +8,28 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** A PostgreSQL server process on 127.0.0.1, its data directory under the lab's work dir. */
 final class LocalNode implements Node {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final String name;
-    private final int port;
+    private volatile int port;
     private final Path dataDir;
     private final Path logFile;
     private final PgInstall pg;
+    private final Path keptLog;
+    private final java.util.function.IntUnaryOperator portWhenTaken;
 
-    LocalNode(String name, int port, Path nodeDir, PgInstall pg) {
+    /**
+     * @param keptLog       where teardown keeps the log (out/&lt;lab&gt;/logs/&lt;name&gt;.log): what error lines point at
+     * @param portWhenTaken another port for one that another program took between its check and the
+     *                      server binding it; null when the port was asked for (--port)
+     */
+    LocalNode(String name, int port, Path nodeDir, PgInstall pg, Path keptLog,
+              java.util.function.IntUnaryOperator portWhenTaken) {
+        this.keptLog = keptLog;
+        this.portWhenTaken = portWhenTaken;
         this.name = name;
         this.port = port;
         this.dataDir = nodeDir.resolve("data");
@@ -36,12 +45,22 @@ final class LocalNode implements Node {
     Path dataDir() { return dataDir; }
     Path logFile() { return logFile; }
 
+    /** Starts the server; when its port was taken meanwhile ("could not create any TCP/IP sockets"), on another. */
     @Override
     public void start() {
-        try {
-            pgCtl(START_TIMEOUT, "start", "-w", "-t", String.valueOf(START_TIMEOUT.toSeconds()), "-l", logFile.toString());
-        } catch (LabException e) {
-            throw new LabException("node " + name + " did not start: " + lastLogLine() + " (full log: " + logFile + ")");
+        for (int attempt = 1; ; attempt++) {
+            try {
+                pgCtl(START_TIMEOUT, "start", "-w", "-t", String.valueOf(START_TIMEOUT.toSeconds()), "-l", logFile.toString());
+                return;
+            } catch (LabException e) {
+                boolean portTaken = logTail(5).stream().anyMatch(l -> l.contains("could not create any TCP/IP sockets"));
+                if (portTaken && portWhenTaken != null && attempt < 3) {
+                    port = portWhenTaken.applyAsInt(port);
+                    appendConf("port = " + port + "    # the one before was taken");
+                    continue;
+                }
+                throw new LabException("node " + name + " did not start: " + lastLogLine() + " (full log: " + keptLog + ")");
+            }
         }
     }
 
@@ -50,18 +69,10 @@ final class LocalNode implements Node {
         pgCtl(Duration.ofSeconds(60), "stop", "-m", "fast", "-w");
     }
 
-    /** SIGKILL to the postmaster and each child by PID: they are not in the postmaster's process group. */
+    /** A crash: SIGKILL to the postmaster and each of its children ({@link Postmaster#kill}). */
     @Override
     public void kill() {
-        postmaster().ifPresent(postmaster -> {
-            List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
-            all.add(0, postmaster);
-            all.forEach(ProcessHandle::destroyForcibly);
-            // onExit() of a process that is not our child is polled slowly; a crash is quick to check
-            while (all.stream().anyMatch(ProcessHandle::isAlive)) {
-                Wait.sleep(java.time.Duration.ofMillis(5));
-            }
-        });
+        Postmaster.kill(dataDir, name);
     }
 
     @Override
@@ -80,7 +91,7 @@ final class LocalNode implements Node {
 
     @Override
     public boolean isRunning() {
-        return postmaster().isPresent();
+        return Postmaster.of(dataDir).isPresent();
     }
 
     @Override
@@ -97,16 +108,6 @@ final class LocalNode implements Node {
     static String psql(int port) {
         var env = Env.get();
         return "PGPASSWORD=" + env.superuserPassword() + " psql -h 127.0.0.1 -p " + port + " -U " + env.superuser() + " " + env.database();
-    }
-
-    /** The live postmaster, from the first line of postmaster.pid. */
-    private Optional<ProcessHandle> postmaster() {
-        try {
-            String pid = Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip();
-            return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive);
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
     }
 
     /** The last FATAL or ERROR line of the log with the DETAIL line PostgreSQL wrote after it (the why). */

@@ -25,6 +25,7 @@ final class LocalRuntime implements NodeRuntime {
     private final Path logDir;
     /** Added to by the lab's thread, read by a Ctrl+C teardown at any moment: copy-on-write. */
     private final List<LocalNode> nodes = new CopyOnWriteArrayList<>();
+    private volatile java.util.function.IntUnaryOperator portWhenTaken;
 
     /** @param logDir where node logs are kept after close (out/&lt;lab&gt;/logs) */
     public LocalRuntime(PgInstall pg, Path logDir) {
@@ -178,26 +179,55 @@ final class LocalRuntime implements NodeRuntime {
         return rewind;
     }
 
+    /**
+     * One pg_ctl stop per node that is up, each on its own ({@code ;}: a node that went down since
+     * does not keep the others and the work dir), then the work dir. Only after {@link #keep}, which
+     * removed the postmaster.pid of every node that is down.
+     */
     @Override
     public String teardownHint() {
-        var stops = nodes.stream().map(n -> String.join(" ", OsUser.asServerUser(
-                List.of(pg.tool("pg_ctl").toString(), "stop", "-D", n.dataDir().toString())))).toList();
-        return String.join(" && ", stops) + " && rm -rf " + workDir;
+        var steps = new ArrayList<String>();
+        for (LocalNode n : nodes) {
+            if (n.isRunning()) {
+                steps.add(String.join(" ", OsUser.asServerUser(
+                        List.of(pg.tool("pg_ctl").toString(), "stop", "-m", "fast", "-D", n.dataDir().toString()))));
+            }
+        }
+        steps.add("rm -rf " + workDir);
+        return String.join("; ", steps);
     }
 
-    /** Crash-stops what is still running (nothing to keep), saves the logs, removes the work dir. */
+    /** Crash-stops what is still running (nothing to keep), each node on its own; saves the logs, removes the work dir. */
     @Override
     public void close() {
         for (LocalNode node : nodes) {
-            node.kill();
+            try {
+                node.kill();
+            } catch (RuntimeException e) {
+                System.err.println("could not stop " + node.name() + ": " + e.getMessage());
+            }
             copyLog(node);
         }
         deleteTree(workDir);
     }
 
-    /** --keep: the nodes stay up; their logs are saved now. */
+    /** Ports the kit chose (no --port) may move when another program takes one first: see {@link LocalNode#start}. */
+    void movePortsWhenTaken(java.util.function.IntUnaryOperator portWhenTaken) {
+        this.portWhenTaken = portWhenTaken;
+    }
+
+    /**
+     * --keep: the nodes stay up and their logs are saved now. A node that is down (the lab crashed
+     * it) keeps no postmaster.pid: a pg_ctl by hand would signal the dead PID in it, or another
+     * process that has it by now.
+     */
     public void keep() {
-        nodes.forEach(this::copyLog);
+        for (LocalNode node : nodes) {
+            copyLog(node);
+            if (!node.isRunning()) {
+                deleteTree(node.dataDir().resolve("postmaster.pid"));
+            }
+        }
     }
 
     private LocalNode newNode(String name, int port) {
@@ -208,7 +238,7 @@ final class LocalRuntime implements NodeRuntime {
             throw new UncheckedIOException(e);
         }
         OsUser.chown(dir);
-        var node = new LocalNode(name, port, dir, pg);
+        var node = new LocalNode(name, port, dir, pg, keptLog(name), portWhenTaken);
         nodes.add(node);
         return node;
     }
@@ -270,7 +300,11 @@ final class LocalRuntime implements NodeRuntime {
     }
 
     private void copyLog(LocalNode node) {
-        ServerLog.keep(node.logFile(), logDir, node.name() + ".log");
+        ServerLog.keep(node.logFile(), logDir, keptLog(node.name()).getFileName().toString());
+    }
+
+    private Path keptLog(String node) {
+        return logDir.resolve(node + ".log");
     }
 
     private static double seconds(long startedNanos) {

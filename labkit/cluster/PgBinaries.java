@@ -66,6 +66,11 @@ public final class PgBinaries {
                 MavenCentralBinaries.localMavenRepository(), progress);
     }
 
+    /** The install a lab uses when neither --pg-bin nor --pg-version is given, if there is one (for --help). */
+    public static Optional<PgInstall> defaultInstall() {
+        return installed().stream().findFirst();
+    }
+
     static Integer parseMajor(String major) {
         if (major == null || major.isBlank()) {
             return null;

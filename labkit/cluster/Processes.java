@@ -33,12 +33,12 @@ public final class Processes {
         var reader = Thread.ofVirtual().start(() -> readPieces(p, output, lines));
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
+                destroyWithDescendants(p);
                 throw new LabException(String.join(" ", command) + " did not finish within " + timeout.toSeconds() + " s");
             }
             reader.join();
         } catch (InterruptedException e) {
-            p.destroyForcibly();
+            destroyWithDescendants(p);
             Thread.currentThread().interrupt();
             throw new LabException("interrupted while running " + command.get(0));
         }
@@ -46,6 +46,12 @@ public final class Processes {
             throw new LabException(describe(command) + " failed (exit " + p.exitValue() + "): " + lastLine(output.toString()));
         }
         return output.toString();
+    }
+
+    /** As root a tool runs under runuser, which a SIGKILL ends without its child: the tool goes first. */
+    private static void destroyWithDescendants(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
     }
 
     private static void readPieces(Process p, StringBuilder output, Consumer<String> lines) {

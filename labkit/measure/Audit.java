@@ -128,6 +128,15 @@ public final class Audit {
         return of(ledger, keysOn(survivor), faultNanos);
     }
 
+    /** How many of {@code writes} are absent on {@code node} (e.g. lost writes a rewind threw away there too). */
+    public static long absentOn(Node node, List<Write> writes) {
+        if (writes.isEmpty()) {
+            return 0;
+        }
+        var keys = keysOn(node);
+        return writes.stream().filter(w -> !keys.contains(w.key())).count();
+    }
+
     private static Set<String> keysOn(Node survivor) {
         try (Connection c = survivor.connect()) {
             return keysOn(c);

@@ -53,9 +53,17 @@ public record Failover(String newPrimary, long faultNanos, Write firstFailure, l
 
     /** The RTO and its phases, for the console. */
     public Table phases() {
+        return phases("declared down", "pg_ctl promote");
+    }
+
+    /**
+     * The same, with what ended detection and what promoted, e.g. "leader key expired" and "Patroni
+     * promotes" for a failover manager.
+     */
+    public Table phases(String declaredDown, String promotion) {
         return Table.create("RTO, from the ledger",
-                StringColumn.create("phase", "detect: first failed write sent -> declared down",
-                        "promote: pg_ctl promote", "re-route: promoted -> first acknowledged write", "RTO"),
+                StringColumn.create("phase", "detect: first failed write sent -> " + declaredDown,
+                        "promote: " + promotion, "re-route: promoted -> first acknowledged write", "RTO"),
                 DoubleColumn.create("ms", Latency.round(detectMs()), Latency.round(promoteMs()),
                         Latency.round(rerouteMs()), Latency.round(rtoMs())));
     }
@@ -68,7 +76,7 @@ public record Failover(String newPrimary, long faultNanos, Write firstFailure, l
                 firstOk.doneNanos() / 1e9);
     }
 
-    /** newPrimary, rtoMs, rtoPhasesMs, and where the RTO starts and ends on the lab clock (s). */
+    /** newPrimary, rtoMs, rtoPhasesMs, where the RTO starts and ends on the lab clock (s), and that window. */
     public ObjectNode json() {
         var node = JsonNodeFactory.instance.objectNode();
         node.put("newPrimary", newPrimary);
@@ -78,6 +86,8 @@ public record Failover(String newPrimary, long faultNanos, Write firstFailure, l
         node.put("faultAtS", seconds(faultNanos));
         node.put("firstFailedWriteSentAtS", seconds(firstFailure.sentNanos()));
         node.put("firstOkOnNewPrimaryAtS", seconds(firstOk.doneNanos()));
+        node.set("window", new Window("first failed write", firstFailure.sentNanos() / 1e9,
+                "first acknowledged write on the new primary", firstOk.doneNanos() / 1e9).json());
         return node;
     }
 

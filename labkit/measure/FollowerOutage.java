@@ -181,7 +181,10 @@ public final class FollowerOutage {
                 .put("lostAcked", audit.lostAcked())
                 .put("unknownPresent", audit.unknownPresent())
                 .put("unknownAbsent", audit.unknownAbsent());
-        node.putObject("latency").set("write", writeLatency(ledger));
+        // the counts above cover the outage itself; the latency covers the whole mode, up to the audit
+        node.set("window", new Window("standby down", down, "standby up", up).json());
+        node.putObject("latency").<ObjectNode>set("write", writeLatency(ledger))
+                .set("window", new Window(mode + " mode", from, "standby audited", to).json());
         return node;
     }
 

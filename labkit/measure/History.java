@@ -63,6 +63,13 @@ public final class History {
         return ops.size();
     }
 
+    /** From the first operation's start to the last one's end: the probe run these operations are. */
+    public synchronized Window window() {
+        long from = ops.stream().mapToLong(Op::startNanos).min().orElse(originNanos);
+        long to = ops.stream().mapToLong(Op::endNanos).max().orElse(from);
+        return new Window("probe start", (from - originNanos) / 1e9, "probe end", (to - originNanos) / 1e9);
+    }
+
     /** The latencies of the operations of {@code kind} that succeeded, in ms. */
     public List<Double> latencyMs(Op.Kind kind) {
         return ops().stream().filter(o -> o.kind() == kind && o.ok()).map(Op::latencyMs).toList();

@@ -30,6 +30,28 @@ public final class Latency {
         return of(ledger.writes().stream().filter(w -> w.outcome() == Ledger.Outcome.OK).map(Ledger.Write::latencyMs).toList());
     }
 
+    /** The writes acknowledged among those that arrived inside {@code window}. */
+    public static Histogram ofWrites(Ledger ledger, Window window) {
+        return of(window.acked(ledger).stream().map(Ledger.Write::latencyMs).toList());
+    }
+
+    /**
+     * As {@link #ofWrites(Ledger, Window)}, refused when no write was acknowledged: a percentile of
+     * nothing would print as 0 ms, and a comparison with it would conclude from nothing.
+     */
+    public static Histogram ofAcknowledgedWrites(Ledger ledger, Window window, String phase) {
+        Histogram h = ofWrites(ledger, window);
+        if (h.getTotalCount() == 0) {
+            throw new labkit.cluster.LabException("no acknowledged write " + phase + ": nothing to compare");
+        }
+        return h;
+    }
+
+    /** The reads answered among those that arrived inside {@code window}. */
+    public static Histogram ofReads(java.util.List<LoadDriver.Read> reads, Window window) {
+        return of(window.answered(reads).stream().map(LoadDriver.Read::latencyMs).toList());
+    }
+
     public static Histogram ofReads(java.util.List<LoadDriver.Read> reads) {
         return of(reads.stream().filter(LoadDriver.Read::ok).map(LoadDriver.Read::latencyMs).toList());
     }

@@ -31,6 +31,8 @@ public final class LinkProbe extends Sampler {
     private final Link link;
     private final Duration every;
     private final List<Double> roundTripsMs = new CopyOnWriteArrayList<>();
+    private volatile long firstSentNanos;
+    private volatile long lastDoneNanos;
 
     private LinkProbe(Node primary, Link link, Duration every) {
         this.primary = primary;
@@ -53,7 +55,12 @@ public final class LinkProbe extends Sampler {
                 try (var rs = ping.executeQuery()) {
                     rs.next();
                 }
-                roundTripsMs.add((System.nanoTime() - sent) / 1e6);
+                long done = System.nanoTime();
+                if (roundTripsMs.isEmpty()) {
+                    firstSentNanos = sent;
+                }
+                lastDoneNanos = done;
+                roundTripsMs.add((done - sent) / 1e6);
                 next += every.toNanos();
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
@@ -72,6 +79,15 @@ public final class LinkProbe extends Sampler {
     public Histogram histogram() {
         rethrow();
         return Latency.of(List.copyOf(roundTripsMs));
+    }
+
+    /**
+     * From the first round trip to the last, on the lab clock whose origin is {@code origin}: the
+     * probe runs until the link or the primary goes, which the caller names ({@code to}, e.g. "fault").
+     */
+    public Window window(long origin, String to) {
+        rethrow();
+        return new Window("link probe start", (firstSentNanos - origin) / 1e9, to, (lastDoneNanos - origin) / 1e9);
     }
 
     /** {p50, p90, samples} in ms for summary.json (link.rttMs); p50 and p90 are null without a sample. */

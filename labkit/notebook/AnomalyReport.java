@@ -108,7 +108,7 @@ public final class AnomalyReport {
         return Table.create(title, fix, reads, count, rate, readP50, readP90, writeP50, writeP90, onPrimary);
     }
 
-    /** {key: {label, reads, counts and rates, example, readsByNode, latency: {read, write}}} for summary.json. */
+    /** {key: {label, reads, counts and rates, example, readsByNode, latency: {read, write}, window}} for summary.json. */
     public ObjectNode json() {
         var json = JsonNodeFactory.instance.objectNode();
         for (Row row : rows) {
@@ -131,6 +131,7 @@ public final class AnomalyReport {
             var latency = node.putObject("latency");
             latency.set("read", latencyJson(row.history(), Op.Kind.READ));
             latency.set("write", latencyJson(row.history(), Op.Kind.WRITE));
+            node.set("window", row.history().window().json());
         }
         return json;
     }

@@ -73,14 +73,9 @@ public final class BarPanels {
         s.setAxisTitleFont(AXIS);
         s.setAxisTickLabelsFont(TICKS);
         s.setLegendFont(TICKS);
-        s.setChartBackgroundColor(Color.WHITE);
-        s.setPlotBackgroundColor(Color.WHITE);
-        s.setPlotBorderColor(Color.DARK_GRAY);
-        s.setPlotGridLinesColor(new Color(0xDDDDDD));
-        s.setChartTitleBoxVisible(false);
+        Charts.whitePlot(s);
         s.setLegendPosition(LegendPosition.InsideNW);
         s.setLegendVisible(panel.series().size() > 1);
-        s.setLegendBorderColor(Color.WHITE);
         s.setSeriesColors(COLORS);
         s.setChartPadding(10);
         s.setLabelsVisible(true);

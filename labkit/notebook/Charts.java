@@ -352,19 +352,24 @@ public final class Charts {
         s.setAxisTitleFont(AXIS_TITLE);
         s.setAxisTickLabelsFont(TICKS);
         s.setLegendFont(LEGEND);
-        s.setChartBackgroundColor(Color.WHITE);
-        s.setPlotBackgroundColor(Color.WHITE);
-        s.setPlotBorderColor(Color.DARK_GRAY);
-        s.setPlotGridLinesColor(new Color(0xDDDDDD));
-        s.setChartTitleBoxVisible(false);
+        whitePlot(s);
         s.setLegendPosition(LegendPosition.OutsideS);
         s.setLegendLayout(LegendLayout.Horizontal);
-        s.setLegendBorderColor(Color.WHITE);
         s.setLegendSeriesLineLength(40);
         s.setChartPadding(16);
         s.setSeriesColors(PALETTE);
         s.setYAxisTickMarkSpacingHint(60);
         s.setAntiAlias(true);
+    }
+
+    /** The kit's plain look, shared by its line charts and BarPanels: white, a dark border, light grid lines. */
+    static void whitePlot(AxesChartStyler s) {
+        s.setChartBackgroundColor(Color.WHITE);
+        s.setPlotBackgroundColor(Color.WHITE);
+        s.setPlotBorderColor(Color.DARK_GRAY);
+        s.setPlotGridLinesColor(new Color(0xDDDDDD));
+        s.setChartTitleBoxVisible(false);
+        s.setLegendBorderColor(Color.WHITE);
     }
 
     private static XYChart finish(XYChart chart, List<Event> events) {
@@ -399,11 +404,55 @@ public final class Charts {
         if (max > min) {
             chart.getStyler().setXAxisMin(min);
             chart.getStyler().setXAxisMax(max);
+            thinXAxisLabels(chart, max - min);
             chart.addAnnotation(new EventMarkers(events, windows, MARKER));
             rows = labelRows(events, windows, min, max);
         }
         fitYAxes(chart, rows);
         return chart;
+    }
+
+    /** At most this many labels on a time axis: four-digit seconds at the tick font stay apart. */
+    private static final int MAX_X_LABELS = 12;
+    /** More evenly spaced values than this, and XChart's labels cannot fit one per value: it thins them itself. */
+    private static final int MANY_X_VALUES = 100;
+
+    /**
+     * When the x values are evenly spaced (one per second), XChart puts a tick at every value and
+     * labels each one, even when a minute's worth of labels run into each other, and its styler has
+     * no setting against it. On spans of 12 s and more (up to a hundred values), only the multiples
+     * of a 1-2-5 step keep their number; the other ticks stay as grid lines with an invisible label
+     * (XChart wants every label different: the value's rank, in zero-width characters).
+     */
+    private static void thinXAxisLabels(XYChart chart, double span) {
+        var values = new ArrayList<Double>(new java.util.TreeSet<>(chart.getSeriesCollection().stream()
+                .flatMapToDouble(series -> java.util.Arrays.stream(series.getXData())).boxed().toList()));
+        if (span < MAX_X_LABELS || values.size() > MANY_X_VALUES || !evenlySpaced(values)) {
+            return; // XChart's own ticks then come in round steps, or its labels could not fit one per value
+        }
+        double step = 1;
+        for (int i = 0; span / step > MAX_X_LABELS; i++) {
+            step = new double[] {2, 5, 10}[i % 3] * Math.pow(10, i / 3);
+        }
+        var format = new DecimalFormat("0.#", DecimalFormatSymbols.getInstance(Locale.ROOT));
+        double labelEvery = step;
+        chart.getStyler().setXAxisTickLabelsFormattingFunction(v -> Math.abs(v / labelEvery - Math.rint(v / labelEvery)) < 1e-6
+                ? format.format(v) : invisible(Math.abs(java.util.Collections.binarySearch(values, v))));
+    }
+
+    /** A label no one sees, different for each rank: the rank in binary, written with two zero-width characters. */
+    private static String invisible(int rank) {
+        return Integer.toBinaryString(rank).replace('0', '\u200B').replace('1', '\u200C');
+    }
+
+    private static boolean evenlySpaced(List<Double> sorted) {
+        for (int i = 2; i < sorted.size(); i++) {
+            double first = sorted.get(1) - sorted.get(0);
+            if (Math.abs(sorted.get(i) - sorted.get(i - 1) - first) > first * 1e-6) {
+                return false;
+            }
+        }
+        return sorted.size() > 2;
     }
 
     /**

@@ -26,7 +26,7 @@ public enum Fault {
             link.cut();
         }
         primary.kill();
-        lab.event("Killed node \"" + primary.name() + "\" (" + this + " failure)");
+        lab.eventAt(at / 1e9, "Killed node \"" + primary.name() + "\" (" + this + " failure)");
         return at;
     }
 }

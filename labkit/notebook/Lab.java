@@ -8,13 +8,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import labkit.cluster.Cluster;
 import labkit.cluster.ClusterOptions;
 import labkit.cluster.Env;
@@ -40,10 +40,15 @@ public final class Lab implements Narrator {
     private final ObjectNode summary = JSON.createObjectNode();
     private final long startNanos = System.nanoTime();
     private final boolean interactive;
-    private final PrintStream console = System.out;
+    private final Gate gate = new Gate(System.out);
+    private final PrintStream console = new PrintStream(gate, true, System.out.charset());
+    /** The thread that runs the lab: a Ctrl+C interrupts it. */
+    private final Thread thread = Thread.currentThread();
     private final ReportPage page;
     private boolean firstStep = true;
     private String lastProgress = "";
+    private volatile Supplier<String> whileWaiting;
+    private volatile double lastPauseEnd = Double.NEGATIVE_INFINITY;
 
     /** The lab this JVM is running, so that the error line of a failed run also ends its report.md. */
     private static volatile Lab running;
@@ -70,14 +75,10 @@ public final class Lab implements Narrator {
     private Lab(String name, String title, LabOptions options) {
         this.name = name;
         this.options = options;
-        this.out = options.out != null ? options.out : Env.get().root().resolve("out").resolve(name);
-        this.interactive = !options.yes && System.console() != null;
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new LabException("cannot create " + out + ": " + e.getMessage());
-        }
-        console.println(bold(title));
+        this.out = OutFolder.claim(options.out != null ? options.out : Env.get().root().resolve("out").resolve(name),
+                options.out != null, console::println);
+        this.interactive = !options.yes && Terminal.interactive();
+        console.println(Terminal.title(title));
         console.println("=".repeat(title.length()));
         page = new ReportPage(out.resolve("report.md"), title, name + ", started "
                 + ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")));
@@ -90,7 +91,9 @@ public final class Lab implements Narrator {
 
     /** Runs a picocli lab command and exits with its status: see {@link #execute}. */
     public static void main(Callable<Integer> command, String... args) {
-        System.exit(execute(command, args));
+        int status = execute(command, args);
+        Cluster.exiting();
+        System.exit(status);
     }
 
     /**
@@ -100,10 +103,28 @@ public final class Lab implements Narrator {
      */
     public static int execute(Callable<Integer> command, String... args) {
         running = null;
+        Cluster.beforeInterruptedTeardown(Lab::stopForTeardown);
+        try {
+            return run(command, args);
+        } finally {
+            running = null;
+        }
+    }
+
+    private static int run(Callable<Integer> command, String... args) {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            LabOptions.describeDefaults();
+        }
         var cli = new CommandLine(command);
         cli.setParameterExceptionHandler((ex, a) -> {
             System.err.println("error: " + ex.getMessage() + " (see --help)");
             return 2;
+        });
+        cli.setExecutionStrategy(parsed -> {
+            if (!parsed.isUsageHelpRequested() && !parsed.isVersionHelpRequested()) {
+                check(parsed.commandSpec());
+            }
+            return new CommandLine.RunLast().execute(parsed);
         });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean verbose = parsed.hasMatchedOption("--verbose");
@@ -129,6 +150,57 @@ public final class Lab implements Narrator {
         return cli.execute(args);
     }
 
+    /**
+     * Ctrl+C on the command line, in the shutdown hook before the teardown: from now on the console
+     * shows only what the hook's thread says (the teardown), the lab's thread is interrupted, and
+     * the summary so far is written, marked "interrupted", next to whatever the run had written.
+     * Returns whether a lab was running.
+     */
+    private static boolean stopForTeardown() {
+        Lab lab = running;
+        if (lab == null) {
+            return false;
+        }
+        synchronized (lab.console) { // a line the lab's thread is printing ends first
+            lab.gate.onlyFrom(Thread.currentThread());
+        }
+        lab.thread.interrupt();
+        lab.writeInterruptedSummary();
+        lab.page.stoppedBy("interrupted: the lab stopped");
+        return true;
+    }
+
+    /** The summary as far as the run got; the lab's thread may still be changing it, so a copy, retried. */
+    private void writeInterruptedSummary() {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                ObjectNode copy = summary.deepCopy().put("interrupted", true);
+                JSON.writeValue(out.resolve("summary.json").toFile(), copy);
+                return;
+            } catch (java.util.ConcurrentModificationException e) {
+                Thread.onSpinWait();
+            } catch (IOException e) {
+                System.err.println("could not write " + out.resolve("summary.json") + ": " + e.getMessage());
+                return;
+            }
+        }
+    }
+
+    /** Every check of the command and its mixins ({@link Checked}), before the lab starts anything. */
+    private static void check(CommandLine.Model.CommandSpec spec) {
+        var checked = new java.util.ArrayList<Object>(spec.mixins().values().stream().map(m -> m.userObject()).toList());
+        checked.add(spec.userObject());
+        for (Object options : checked) {
+            if (options instanceof Checked c) {
+                try {
+                    c.check();
+                } catch (Checked.BadOption e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                }
+            }
+        }
+    }
+
     public String name() { return name; }
     public LabOptions options() { return options; }
     public Path out() { return out; }
@@ -149,17 +221,31 @@ public final class Lab implements Narrator {
         return startNanos;
     }
 
-    /** A numbered step of the module's agenda; in a terminal, waits for Enter before each step after the first. */
+    /**
+     * A numbered step of the module's agenda; in a terminal, waits for Enter before each step after
+     * the first, showing meanwhile what {@link #whileWaiting} says the workload does.
+     */
     public void step(String number, String title) {
         if (!firstStep && interactive) {
-            console.print("\n[Enter] to go on to " + number + " ");
-            console.flush();
-            System.console().readLine();
+            endProgress();
+            console.println();
+            Pause.await(console, "[Enter] to go on to " + number, whileWaiting);
+            lastPauseEnd = elapsed();
         }
         firstStep = false;
         console.println();
-        console.println(bold(number + "  " + title));
+        console.println(Terminal.title(number + "  " + title));
         page.step(number + "  " + title);
+    }
+
+    /** What a pause's prompt shows of the running workload (null: nothing runs); the live line sets it. */
+    public void whileWaiting(Supplier<String> status) {
+        whileWaiting = status;
+    }
+
+    /** Whether the lab waited for Enter after {@code seconds} on its clock: the workload ran on meanwhile. */
+    public boolean pausedSince(double seconds) {
+        return lastPauseEnd > seconds;
     }
 
     /** The story of the step, in a few sentences. */
@@ -177,9 +263,14 @@ public final class Lab implements Narrator {
     /** A state change of the cluster, printed the way PostgreSQL's TAP tests print them. */
     @Override
     public void event(String text) {
+        eventAt(elapsed(), text);
+    }
+
+    /** An event that happened at {@code seconds} on the lab's clock (a kill: when the signal went, not when it returned). */
+    public void eventAt(double seconds, String text) {
         endProgress();
-        String line = String.format(Locale.ROOT, "### %s  (t=%.1fs)", text, elapsed());
-        console.println(line);
+        String line = String.format(Locale.ROOT, "### %s  (t=%.1fs)", text, seconds);
+        console.println(Terminal.event(line));
         page.console(line);
     }
 
@@ -187,14 +278,22 @@ public final class Lab implements Narrator {
     public void result(String text) {
         endProgress();
         text.strip().lines().forEach(l -> {
-            console.println("   " + l);
+            console.println("   " + Terminal.result(l));
             page.console(l);
         });
     }
 
+    /** A line of the live monitor: like a result, without emphasis (there is one a second). */
+    public void live(String line) {
+        endProgress();
+        console.println("   " + line);
+        page.console(line);
+    }
+
+    /** A result table, in columns when it fits the terminal, else one column per line (psql's \x auto). */
     public void table(Table table) {
         endProgress();
-        table.printAll().lines().forEach(l -> console.println("   " + l));
+        ConsoleTable.lines(table, Terminal.width(), "   ").forEach(l -> console.println("   " + l));
         page.table(table);
     }
 
@@ -243,6 +342,9 @@ public final class Lab implements Narrator {
      */
     public Path writeSummary() {
         Path file = out.resolve("summary.json");
+        if (Cluster.interrupted()) {
+            return file; // the shutdown hook wrote it, marked "interrupted"
+        }
         try {
             JSON.writeValue(file.toFile(), summary);
         } catch (IOException e) {
@@ -255,9 +357,5 @@ public final class Lab implements Narrator {
         console.println("Results: " + file);
         console.println("Report:  " + page.file());
         return file;
-    }
-
-    private String bold(String s) {
-        return System.console() != null ? "\033[1m" + s + "\033[0m" : s;
     }
 }

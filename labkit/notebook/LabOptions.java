@@ -1,12 +1,24 @@
 //DEPS info.picocli:picocli:4.7.7
 package labkit.notebook;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import labkit.cluster.Cluster;
+import labkit.cluster.Env;
 import picocli.CommandLine.Option;
 
 /** The options every lab shares (a picocli mixin); each lab adds its own. */
-public class LabOptions {
+public class LabOptions implements Checked {
+    /** Ports a server may take: below 1024 only root may bind, and the servers never run as root. */
+    static final int LOWEST_PORT = 1024;
+    static final int HIGHEST_PORT = 65535;
+    /** Generated Pagila grows by about this much per unit of --scale (pg_database_size, PostgreSQL 15: 14 MB at 1, 26 MB at 4). */
+    static final int MB_PER_SCALE = 4;
+    /** Above this, loading alone takes minutes and each node needs gigabytes: nothing a lab's lesson needs. */
+    static final int MAX_SCALE = 100;
+
     @Option(names = "--runtime", defaultValue = "auto", paramLabel = "auto|docker|local",
             description = "Where nodes run: docker (compose.yaml), local (PostgreSQL processes), "
                     + "auto = docker when an engine answers, else local. Default: ${DEFAULT-VALUE}.")
@@ -26,12 +38,15 @@ public class LabOptions {
                     + "Default 15432, or free ports when that is taken.")
     public Integer port;
 
-    @Option(names = "--pg-bin", paramLabel = "DIR", description = "local runtime: the bin folder of a PostgreSQL install.")
+    @Option(names = "--pg-bin", paramLabel = "DIR", description = "local runtime: the bin folder of a PostgreSQL install. "
+            + "Default: the first found on PATH (pg_config, postgres), in /usr/lib/postgresql/<newest>/bin or Homebrew's; "
+            + "here: ${sys:pglab.help.pgBin:-none}.")
     public Optional<Path> pgBin;
 
     @Option(names = "--pg-version", paramLabel = "MAJOR",
             description = "PostgreSQL major (docker image tag; local: fetched from Maven Central when not installed). "
-                    + "Default: PG_MAJOR from .env, or the installed one.")
+                    + "Default: local runtime: the installed one (here ${sys:pglab.help.localMajor:-none installed}), "
+                    + "else PG_MAJOR from .env; docker: PG_MAJOR from .env (${sys:pglab.help.envMajor:-see .env}).")
     public String pgVersion;
 
     @Option(names = "--dataset", defaultValue = "auto", paramLabel = "auto|generated|official",
@@ -40,9 +55,51 @@ public class LabOptions {
     public String dataset;
 
     @Option(names = "--scale", defaultValue = "1", paramLabel = "N",
-            description = "Generated Pagila: multiply inventory, rentals and payments by N. Default: ${DEFAULT-VALUE}.")
+            description = "Generated Pagila: multiply inventory, rentals and payments by N (1 to " + MAX_SCALE
+                    + ", about " + MB_PER_SCALE + " MB per node for each). Default: ${DEFAULT-VALUE}.")
     public int scale;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where results go. Default: out/<lab>.")
     public Path out;
+
+    /** What the defaults of --pg-bin and --pg-version are on this machine, for --help to show. */
+    static void describeDefaults() {
+        var install = labkit.cluster.PgBinaries.defaultInstall();
+        System.setProperty("pglab.help.pgBin", install.map(i -> i.binDir() + " (PostgreSQL " + i.version() + ")")
+                .orElse("none, so server binaries of PG_MAJOR come from Maven Central"));
+        install.ifPresent(i -> System.setProperty("pglab.help.localMajor", String.valueOf(i.major())));
+        System.setProperty("pglab.help.envMajor", Env.get().pgMajor());
+    }
+
+    /** The values every lab shares, checked before anything starts: see {@link Checked}. */
+    @Override
+    public void check() {
+        Checked.require(List.of("auto", "docker", "local").contains(runtime), "--runtime", runtime, "auto, docker or local");
+        Checked.require(List.of("auto", "generated", "official").contains(dataset), "--dataset", dataset,
+                "auto, generated or official");
+        Checked.require(scale >= 1 && scale <= MAX_SCALE, "--scale", scale, "1 to " + MAX_SCALE + " (about "
+                + MB_PER_SCALE + " MB on each node per unit" + (scale > MAX_SCALE ? ": " + scale + " would load about "
+                + String.format("%,d", (long) scale * MB_PER_SCALE / 1024) + " GB" : "") + ")");
+        Checked.require(pgVersion == null || pgVersion.strip().matches("\\d{2}"), "--pg-version", pgVersion,
+                "a PostgreSQL major like 17 or 18");
+        pgBin.ifPresent(bin -> Checked.require(Files.isExecutable(bin.resolve("postgres")), "--pg-bin", bin,
+                "the bin folder of a PostgreSQL install (it has no postgres program)"));
+        if (port != null) {
+            requireFreePorts(port, 2);
+        }
+        OutFolder.checkWritable(out != null ? out : Env.get().root().resolve("out"), "--out");
+    }
+
+    /** Refuses --port unless {@code port} … {@code port + count - 1} can be used and are free on 127.0.0.1. */
+    public void requireFreePorts(int first, int count) {
+        int last = first + count - 1;
+        Checked.require(first >= LOWEST_PORT && last <= HIGHEST_PORT, "--port", first, LOWEST_PORT + " to "
+                + (HIGHEST_PORT - count + 1) + " (this lab uses " + count + " ports from it on)");
+        for (int p = first; p <= last; p++) {
+            if (!Cluster.portFree(p)) {
+                throw new BadOption("--port " + first + ": port " + p + " on 127.0.0.1 is in use (this lab uses "
+                        + first + " to " + last + "): pick others, or stop what holds it");
+            }
+        }
+    }
 }

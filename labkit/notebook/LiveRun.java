@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import labkit.cluster.LabException;
 import labkit.measure.LagSampler;
+import labkit.measure.Window;
 import labkit.notebook.Charts.Event;
 import labkit.workload.Ledger;
 import labkit.workload.LoadDriver;
@@ -23,6 +24,7 @@ public final class LiveRun {
     private final Duration steady;
     private final List<Event> events = new ArrayList<>();
     private Monitor monitor;
+    private double stoppedAt = Double.NaN;
 
     /**
      * @param workload a started workload, arriving at {@code rate} writes per second
@@ -48,6 +50,19 @@ public final class LiveRun {
     public Duration steady() { return steady; }
 
     public List<Event> events() { return List.copyOf(events); }
+
+    /** Stops the workload (in-flight operations finish or break); returns what it did. */
+    public LoadDriver.Results stop() {
+        var results = workload.stop();
+        stoppedAt = lab.elapsed();
+        monitor.stopped();
+        return results;
+    }
+
+    /** From the workload's start to its {@link #stop}. */
+    public Window untilStop() {
+        return new Window("workload start", began, "workload stop", stoppedAt);
+    }
 
     /** The monitor lines follow another standby from now on (the old primary, once it rejoined). */
     public void follow(LagSampler lag) {

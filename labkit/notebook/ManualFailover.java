@@ -36,7 +36,7 @@ public final class ManualFailover {
         } else {
             primary.stop();
         }
-        lab.event((fault == Fault.crash ? "Killed" : "Stopped") + " node \"" + primary.name() + "\"");
+        lab.eventAt(struck, (fault == Fault.crash ? "Killed" : "Stopped") + " node \"" + primary.name() + "\"");
         lab.say("Observe: every write fails. The standby serves reads but refuses writes, and nothing promotes it: "
                 + "PostgreSQL has no built-in failover.");
         lab.show(standby, "SELECT pg_is_in_recovery(), current_setting('transaction_read_only') AS transaction_read_only");

@@ -8,6 +8,7 @@ import labkit.cluster.Node;
 import labkit.cluster.Wait;
 import labkit.measure.Audit;
 import labkit.measure.LagSampler;
+import labkit.measure.Window;
 import labkit.notebook.Charts.Event;
 import labkit.workload.Ledger;
 import labkit.workload.LoadDriver;
@@ -26,28 +27,36 @@ public final class MeasuredPhase {
     private final LoadDriver workload;
     private final LagSampler lag;
     private final Monitor monitor;
+    private final String label;
+    private final double startedAt;
+    private double stoppedAt = Double.NaN;
 
-    private MeasuredPhase(Lab lab, List<Event> events, LoadDriver workload, LagSampler lag) {
+    private MeasuredPhase(Lab lab, List<Event> events, LoadDriver workload, LagSampler lag, String label,
+                          double startedAt) {
         this.lab = lab;
         this.events = events;
         this.workload = workload;
         this.lag = lag;
         this.monitor = new Monitor(lab, workload.ledger(), lag);
+        this.label = label;
+        this.startedAt = startedAt;
     }
 
     /**
      * How a phase ended by a fault: what the workload did, the audit of its ledger on the survivor,
-     * and when the fault struck (ns on the lab clock).
+     * when the fault struck (ns on the lab clock), and the link's byte counts at that moment (after
+     * it, a cut link carries nothing, and the workload's writes go nowhere).
      */
-    public record Failure(LoadDriver.Results results, Audit.Result audit, long faultNanos) {}
+    public record Failure(LoadDriver.Results results, Audit.Result audit, long faultNanos, Link.Traffic trafficAtFault) {}
 
     /** Starts {@code workload} on the two nodes, and the lag sampler; {@code label} marks the start on the charts. */
     public static MeasuredPhase start(Lab lab, LoadDriver workload, Node primary, Node standby, List<Event> events,
                                       String label) {
         workload.start(primary, standby);
         var lag = LagSampler.start(lab.startNanos(), primary, standby, SAMPLE_EVERY);
-        events.add(new Event(lab.elapsed(), label));
-        return new MeasuredPhase(lab, events, workload, lag);
+        double startedAt = lab.elapsed();
+        events.add(new Event(startedAt, label));
+        return new MeasuredPhase(lab, events, workload, lag, label, startedAt);
     }
 
     /**
@@ -75,22 +84,40 @@ public final class MeasuredPhase {
         return lag;
     }
 
+    /** From this phase's start (its label, e.g. "workload starts") to {@code to}, at {@code toS} on the lab clock. */
+    public Window window(String to, double toS) {
+        return new Window(label, startedAt, to, toS);
+    }
+
+    /** From this phase's start to {@code seconds} later: a phase of fixed length, whenever the lab looks at it. */
+    public Window firstSeconds(String to, Duration seconds) {
+        return window(to, startedAt + seconds.toMillis() / 1000.0);
+    }
+
+    /** From this phase's start to the workload's stop ({@link #stop}). */
+    public Window untilStop() {
+        return window("workload stop", stoppedAt);
+    }
+
     /**
      * Ends the phase with {@code fault} on {@code primary} while the workload runs: watches the
      * clients for {@code aftermath}, stops the workload, lets {@code survivor} replay all the WAL it
      * received, and audits every write against it (writes sent before the fault told from those after).
      */
     public Failure endWith(Fault fault, Cluster cluster, Node primary, Link link, Node survivor, Duration aftermath) {
+        var trafficAtFault = link.traffic();
         long faultNanos = fault.strike(lab, cluster, primary, link, events);
         watch(aftermath);
         var results = stop();
         survivor.waitForReplayOfReceived(Duration.ofSeconds(30));
-        return new Failure(results, Audit.on(results.ledger(), survivor, faultNanos), faultNanos);
+        return new Failure(results, Audit.on(results.ledger(), survivor, faultNanos), faultNanos, trafficAtFault);
     }
 
     /** Stops the workload (in-flight operations finish or break) and the lag sampler; returns what the workload did. */
     public LoadDriver.Results stop() {
         var results = workload.stop();
+        stoppedAt = lab.elapsed();
+        monitor.stopped();
         lag.close();
         return results;
     }

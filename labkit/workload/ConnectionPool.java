@@ -9,7 +9,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import labkit.cluster.Node;
 
 /**
  * The virtual users of one operation type of the built-in workload: each holds at most one
@@ -60,7 +59,7 @@ final class ConnectionPool {
      * Opens every user's connection before the first arrival: a connection's login (SCRAM) costs
      * far more than a write, and is not what the lab measures.
      */
-    void connectAll(Node target) {
+    void connectAll(Endpoint target) {
         try (var starting = Executors.newVirtualThreadPerTaskExecutor()) {
             for (Slot slot : all) {
                 starting.execute(() -> {
@@ -88,11 +87,11 @@ final class ConnectionPool {
     /** One virtual user's connection, reopened (after a short backoff) when it broke or the target moved. */
     static final class Slot {
         private volatile Connection connection;
-        private Node node;
+        private Endpoint endpoint;
         private long retryAt;
 
-        Connection connect(Node target) throws SQLException {
-            if (connection != null && node == target) {
+        Connection connect(Endpoint target) throws SQLException {
+            if (connection != null && endpoint == target) {
                 return connection;
             }
             discard();
@@ -102,7 +101,7 @@ final class ConnectionPool {
             }
             try {
                 connection = target.connect();
-                node = target;
+                endpoint = target;
                 return connection;
             } catch (SQLException e) {
                 retryAt = System.nanoTime() + RETRY_BACKOFF_NANOS;

@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Predicate;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.Table;
 
@@ -110,6 +112,37 @@ public final class Ledger {
     public synchronized Optional<Write> firstOkAfter(long nanos) {
         return writes.stream().filter(w -> w.outcome() == Outcome.OK && w.doneNanos() > nanos)
                 .min(Comparator.comparingLong(Write::doneNanos));
+    }
+
+    /** The writes of several ledgers that match, in one ledger (two application servers, audited together). */
+    public static Ledger merged(Predicate<Write> matching, List<Ledger> ledgers) {
+        var all = new Ledger();
+        ledgers.forEach(l -> l.writes().stream().filter(matching).forEach(all::record));
+        return all;
+    }
+
+    /** Acknowledged writes on {@code node} (any node when null) that completed between two moments (ns). */
+    public synchronized long okOn(String node, long fromNanos, long toNanos) {
+        return writes.stream().filter(w -> w.outcome() == Outcome.OK && w.doneNanos() > fromNanos
+                && w.doneNanos() < toNanos && (node == null || node.equals(w.node()))).count();
+    }
+
+    /** When the first write {@code node} acknowledged was sent; empty while there is none. */
+    public synchronized OptionalLong firstOkSentOn(String node) {
+        return writes.stream().filter(w -> w.outcome() == Outcome.OK && w.node().equals(node))
+                .mapToLong(Write::sentNanos).min();
+    }
+
+    /** The whole seconds between two moments (ns) in which no write was acknowledged: how long writes stalled. */
+    public long stalledSeconds(long fromNanos, long toNanos) {
+        var ok = perSecond().intColumn("ok");
+        long stalled = 0;
+        for (int s = (int) Math.ceil(fromNanos / 1e9); s + 1 <= toNanos / 1e9; s++) {
+            if (s >= ok.size() || ok.getInt(s) == 0) {
+                stalled++;
+            }
+        }
+        return stalled;
     }
 
     /** The newest acknowledged write, by completion time. */

@@ -38,9 +38,9 @@ public final class Workload implements LoadDriver {
     private final ConnectionPool writers;
     private final ConnectionPool readers;
     private final List<Thread> schedules = new ArrayList<>();
-    private volatile Node writeNode;
+    private volatile Endpoint writeEndpoint;
     private volatile boolean stopping;
-    private Node readNode;
+    private Endpoint readEndpoint;
     private PagilaOps.Ranges ranges;
     private Results results;
 
@@ -60,9 +60,17 @@ public final class Workload implements LoadDriver {
 
     @Override
     public void start(Node writeTo, Node readFrom) {
-        this.writeNode = writeTo;
-        this.readNode = readFrom;
-        this.ranges = PagilaOps.Ranges.of(writeTo);
+        start(Endpoint.of(writeTo), Endpoint.of(readFrom));
+    }
+
+    /**
+     * Starts both schedules through endpoints, e.g. writes through a multi-host URL that finds
+     * the primary by itself: the ledger then records the node each write reached.
+     */
+    public void start(Endpoint writeTo, Endpoint readFrom) {
+        this.writeEndpoint = writeTo;
+        this.readEndpoint = readFrom;
+        this.ranges = PagilaOps.Ranges.of(writeTo.anyNode());
         writers.connectAll(writeTo);
         readers.connectAll(readFrom);
         if (writeRate > 0) {
@@ -75,7 +83,7 @@ public final class Workload implements LoadDriver {
 
     @Override
     public void reroute(Node writeTo) {
-        this.writeNode = writeTo;
+        this.writeEndpoint = Endpoint.of(writeTo);
     }
 
     @Override
@@ -132,7 +140,7 @@ public final class Workload implements LoadDriver {
             return;
         }
         String key = runId + "-" + sequence.incrementAndGet();
-        Node target = writeNode;
+        Endpoint target = writeEndpoint;
         try {
             Connection c;
             try {
@@ -167,7 +175,7 @@ public final class Workload implements LoadDriver {
             }
             long done = System.nanoTime();
             ledger.record(new Ledger.Write(key, intended - origin, sent - origin, done - origin, outcome,
-                    target.name(), error));
+                    target.nodeOf(c), error));
         } finally {
             writers.release(slot);
         }
@@ -181,7 +189,7 @@ public final class Workload implements LoadDriver {
         }
         boolean ok;
         try {
-            Connection c = slot.connect(readNode);
+            Connection c = slot.connect(readEndpoint);
             try (var ps = PagilaOps.read(c, ranges); var rs = ps.executeQuery()) {
                 while (rs.next()) {
                     // read the page the user browses

@@ -208,7 +208,7 @@ class JbangWrapperTest {
         JsonNode aliases = new ObjectMapper().readTree(ROOT.resolve("jbang-catalog.json").toFile()).path("aliases");
         var expected = Map.of("lab01", "lab01-basebackup.java", "lab02", "lab02-async.java",
                 "lab03", "lab03-sync.java", "lab04", "lab04-ha.java", "lab05", "lab05-mechanisms.java",
-                "lab06", "lab06-consistency.java");
+                "lab06", "lab06-consistency.java", "lab07", "lab07-autofailover.java");
         var names = new java.util.HashSet<>(expected.keySet());
         names.add("playground");
         assertEquals(names, iterableToSet(aliases.fieldNames()));

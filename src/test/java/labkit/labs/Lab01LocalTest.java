@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import labkit.cluster.Cluster;
 import labkit.cluster.PgBinaries;
 import labkit.testing.LabProcess;
+import labkit.testing.Summaries;
 import labkit.workload.Pagila;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,7 @@ class Lab01LocalTest {
 
     /** The Module 1 outcome, whatever the runtime: a streaming standby with the same data. */
     static void assertModule1(JsonNode s) {
+        assertEquals(java.util.List.of(), Summaries.unnamedWindows("lab01", s), s.toString());
         assertEquals("streaming", s.path("standby").path("state").asText());
         assertEquals("postgres-standby", s.path("standby").path("applicationName").asText());
         assertTrue(s.path("primary").path("version").asText().matches("\\d+.*"), s.toString());
@@ -89,7 +91,7 @@ class Lab01LocalTest {
     @Test
     void pgBinPointingNowhereIsOneClearLine() throws Exception {
         var run = LabProcess.run("lab01-basebackup.java", out, "--yes", "--runtime", "local", "--pg-bin", "/nowhere");
-        assertEquals(1, run.exitCode(), run.transcript());
+        assertEquals(2, run.exitCode(), run.transcript());
         assertEquals(1, run.errorLines().size(), run.transcript());
         assertTrue(run.errorLines().get(0).contains("/nowhere"), run.transcript());
         assertTrue(LabProcess.leftoverServers().isEmpty());
@@ -100,7 +102,7 @@ class Lab01LocalTest {
         try (var taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             var run = LabProcess.run("lab01-basebackup.java", out, "--yes", "--runtime", "local",
                     "--port", String.valueOf(taken.getLocalPort()));
-            assertEquals(1, run.exitCode(), run.transcript());
+            assertEquals(2, run.exitCode(), run.transcript());
             assertEquals(1, run.errorLines().size(), run.transcript());
             assertTrue(run.errorLines().get(0).contains("in use"), run.transcript());
         }

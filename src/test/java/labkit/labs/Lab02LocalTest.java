@@ -17,16 +17,51 @@ import org.junit.jupiter.api.io.TempDir;
 /** lab02 end to end on the local runtime, through ./jbang, at its default settings. */
 class Lab02LocalTest {
     @TempDir Path out;
+    @TempDir static Path shared;
+    private static LabProcess defaultRun;
+
+    /** The run at the default settings with --yes, which two tests read (one run: the suite's time). */
+    private static synchronized LabProcess defaultRun() throws Exception {
+        if (defaultRun == null) {
+            defaultRun = LabProcess.run("lab02-async.java", shared.resolve("yes"), "--yes", "--runtime", "local");
+        }
+        return defaultRun;
+    }
 
     @Test
     void measuresLagAndAuditsTheStandbyAfterTheCrash() throws Exception {
-        var run = LabProcess.run("lab02-async.java", out, "--yes", "--runtime", "local");
+        var run = defaultRun();
+        Path out = run.out();
         assertEquals(0, run.exitCode(), run.transcript());
         assertTrue(run.seconds() < 120, "lab02 took " + run.seconds() + " s");
         JsonNode s = run.summary();
         assertEquals("local", s.path("runtime").asText());
         assertModule2(s, out);
         LabReportsTest.assertReportHasTheStepsCommandsTablesAndEveryPlotItLinks(run, out);
+        assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
+    }
+
+    /**
+     * In class: a 100-column terminal, no --yes, Enter after seeded pauses of 3–15 s (10 s or more
+     * before 2.2). The workload runs on through each pause; the figures must not move with it.
+     */
+    @Test
+    void atATeachersPaceTheFiguresStayTheSameAndTheTableFits() throws Exception {
+        var run = AtATeachersPace.run("lab02-async.java", out, "2.2");
+        JsonNode s = run.process().summary();
+        assertModule2(s, out);
+        long paced = s.path("traffic").path("bytesPerAckedWrite").asLong();
+        long straight = defaultRun().summary().path("traffic").path("bytesPerAckedWrite").asLong();
+        System.out.printf("lab02 bytes per acknowledged write: %d at a teacher's pace (pauses %s), %d with --yes%n",
+                paced, run.pauses(), straight);
+        assertTrue(Math.abs(paced - straight) <= 0.15 * straight, paced + " at a teacher's pace, " + straight + " with --yes");
+
+        var table = AtATeachersPace.linesOf(run, "2.2", "pg_stat_replication\"");
+        assertTrue(table.stream().anyMatch(l -> l.contains("-[ RECORD 1 ]")), "not expanded:\n" + String.join("\n", table));
+        assertTrue(table.stream().anyMatch(l -> l.contains("application_name") && l.contains("postgres-standby")),
+                String.join("\n", table));
+        assertEquals(List.of(), table.stream().filter(l -> l.length() > 100).toList(), "lines wider than the terminal");
+        AtATeachersPace.assertTheLiveLineNamesThePauseBefore(run, "2.2", 10);
         assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
     }
 
@@ -52,6 +87,7 @@ class Lab02LocalTest {
 
     /** The Module 2 facts, whatever the runtime: what the workload, the link and the crash did. */
     static void assertModule2(JsonNode s, Path out) throws Exception {
+        assertEquals(java.util.List.of(), Summaries.unnamedWindows("lab02", s), s.toString());
         assertEquals("async", s.path("mode").asText());
         assertEquals(List.of(), Summaries.zerosThatMeanNotMeasured(s), s.toString());
         JsonNode writes = s.path("writes");

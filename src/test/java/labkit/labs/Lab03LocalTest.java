@@ -26,8 +26,25 @@ class Lab03LocalTest {
         assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
     }
 
+    /**
+     * In class: no --yes, Enter after seeded pauses of 3–15 s at every step (10 s or more before
+     * 3.3, while the sync workload runs). Each phase's percentiles cover that phase alone.
+     */
+    @Test
+    void atATeachersPaceSyncStillCostsARoundTrip() throws Exception {
+        var run = AtATeachersPace.run("lab03-sync.java", out, "3.3");
+        JsonNode s = run.process().summary();
+        assertModule3(s, out);
+        System.out.printf("lab03 at a teacher's pace (pauses %s): write p90 async %s ms, sync %s ms, link rtt p50 %s ms%n",
+                run.pauses(), s.path("async").path("latency").path("write").path("p90Ms"),
+                s.path("sync").path("latency").path("write").path("p90Ms"), s.path("link").path("rttMs").path("p50"));
+        AtATeachersPace.assertTheLiveLineNamesThePauseBefore(run, "3.3", 10);
+        assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
+    }
+
     /** The Module 3 facts, whatever the runtime: sync costs at least the measured round trip, and loses nothing. */
     static void assertModule3(JsonNode s, Path out) throws Exception {
+        assertEquals(java.util.List.of(), Summaries.unnamedWindows("lab03", s), s.toString());
         assertEquals("sync", s.path("sync").path("syncState").asText());
         assertEquals(java.util.List.of(), Summaries.zerosThatMeanNotMeasured(s), s.toString());
         JsonNode link = s.path("link");

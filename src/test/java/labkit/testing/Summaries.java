@@ -23,6 +23,36 @@ public final class Summaries {
         return found;
     }
 
+    /** The figures each lab's summary.json names the window of ({@code window: {from, to, seconds}}). */
+    public static final Map<String, List<String>> FIGURES = Map.of(
+            "lab01", List.of("dataset", "baseBackup"),
+            "lab02", List.of("writes", "lag", "latency", "failure", "link", "traffic"),
+            "lab03", List.of("async.latency", "sync.latency", "sync.writes", "failure", "link"),
+            "lab04", List.of("writes", "followerFailure.sync", "followerFailure.sync.latency", "followerFailure.async",
+                    "followerFailure.async.latency", "failover"),
+            "lab06", List.of("readAfterWrite.none", "readAfterWrite.lsnTokenBeforeCommit", "readAfterWrite.lsnToken",
+                    "readAfterWrite.remoteApplyUnnamed", "readAfterWrite.remoteApply", "readAfterWrite.routing",
+                    "monotonicReads.none", "monotonicReads.sticky", "monotonicReads.lsnHighWater"));
+
+    /**
+     * The figures of {@code lab} ({@link #FIGURES}) whose window is not named: a from and a to
+     * event, and a length in seconds (a figure over no time measured nothing).
+     */
+    public static List<String> unnamedWindows(String lab, JsonNode summary) {
+        var found = new ArrayList<String>();
+        for (String path : FIGURES.get(lab)) {
+            JsonNode figure = summary;
+            for (String part : path.split("\\.")) {
+                figure = figure.path(part);
+            }
+            JsonNode w = figure.path("window");
+            if (w.path("from").asText().isBlank() || w.path("to").asText().isBlank() || !(w.path("seconds").asDouble() > 0)) {
+                found.add(path + ".window = " + w);
+            }
+        }
+        return found;
+    }
+
     private static void walk(String path, JsonNode node, List<String> found) {
         if (node.isObject()) {
             for (Map.Entry<String, JsonNode> field : node.properties()) {

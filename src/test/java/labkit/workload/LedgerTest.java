@@ -35,6 +35,33 @@ class LedgerTest {
     }
 
     @Test
+    void acknowledgedWritesByNodeAndWindowStallsAndTwoLedgersInOne() {
+        var first = new Ledger();
+        first.record(write("a", 500, Outcome.OK));               // second 0, postgres-primary
+        first.record(write("b", 1_500, Outcome.FAILED));         // second 1: nothing acknowledged
+        first.record(onStandby("c", 4_200));                      // second 4
+        var second = new Ledger();
+        second.record(write("d", 2_500, Outcome.OK));            // second 2
+        var all = Ledger.merged(w -> true, List.of(first, second));
+
+        assertEquals(4, all.size());
+        assertEquals(List.of("a", "b", "c"), Ledger.merged(w -> w.doneNanos() < 5_000_000_000L, List.of(first))
+                .writes().stream().map(Write::key).toList());
+        assertEquals(2, all.okOn("postgres-primary", 0, 3_000_000_000L));
+        assertEquals(2, all.okOn(null, 2_000_000_000L, 5_000_000_000L), "any node: d at 2.5 s and c at 4.2 s");
+        assertEquals(1, all.okOn(null, 3_000_000_000L, 5_000_000_000L));
+        assertEquals(4_199_000_000L, all.firstOkSentOn("postgres-standby").orElseThrow());
+        assertTrue(all.firstOkSentOn("postgres-standby-2").isEmpty());
+        // seconds 1 and 3 have no acknowledged write; second 2 has d
+        assertEquals(2, all.stalledSeconds(1_000_000_000L, 4_000_000_000L));
+    }
+
+    private static Write onStandby(String key, long doneMs) {
+        var w = write(key, doneMs, Outcome.OK);
+        return new Write(w.key(), w.intendedNanos(), w.sentNanos(), w.doneNanos(), w.outcome(), "postgres-standby", null);
+    }
+
+    @Test
     void rejectsDuplicateKeysAndMissingKeys() {
         var ledger = new Ledger();
         ledger.record(write("a", 10, Outcome.OK));

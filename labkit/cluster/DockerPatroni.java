@@ -1,0 +1,138 @@
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.20.1
+package labkit.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A Patroni cluster of containers: compose.ha.yaml's etcd and members (its profile {@code ha}), in
+ * a compose project of their own. The member image is docker/patroni on the official postgres image (built by compose
+ * when missing), or the one PGLAB_PATRONI_IMAGE names (CI: pglab/patroni-test, with etcd too, for
+ * PGLAB_ETCD_IMAGE). The members' services, and their tags, are the file's.
+ */
+public final class DockerPatroni extends Patroni {
+    private static final String FILE = "compose.ha.yaml";
+    /** Every service of the file is in this profile (the names are compose.yaml's too: see the file's head). */
+    private static final String PROFILE = "ha";
+    private static final Set<String> SERVICES = Set.of("postgres-primary", "postgres-standby", "postgres-standby-2",
+            "postgres-cascade");
+
+    private final DockerEngine engine;
+    private final DockerCompose compose;
+    private final Path logDir;
+    private String bindAddress;
+
+    private DockerPatroni(String scope, int base, PatroniConfig.Timing timing, Narrator narrator, Path logDir,
+                          DockerEngine engine, DockerCompose compose) {
+        super(scope, base, timing, narrator);
+        this.logDir = logDir;
+        this.engine = engine;
+        this.compose = compose;
+    }
+
+    /** Whether a Docker engine answers (the lab's --runtime auto asks). */
+    public static boolean available() {
+        return DockerEngine.answers(System.getenv());
+    }
+
+    /**
+     * Starts etcd in the compose project {@code project}, for members on PostgreSQL {@code major}.
+     * The scope is compose.ha.yaml's (pglab).
+     */
+    public static DockerPatroni start(String project, String major, int base, PatroniConfig.Timing timing,
+                                      Narrator narrator, Path logDir) {
+        var engine = DockerEngine.connect();
+        var compose = DockerCompose.find(Env.get().root(), FILE, PROFILE, project);
+        var cluster = new DockerPatroni("pglab", base, timing, narrator, logDir, engine, compose);
+        try {
+            compose.set("PG_MAJOR", major);
+            String image = System.getenv().getOrDefault("PGLAB_PATRONI_IMAGE", "pglab-patroni");
+            compose.set("PGLAB_PATRONI_IMAGE", image);
+            System.getenv().entrySet().stream().filter(e -> e.getKey().equals("PGLAB_ETCD_IMAGE"))
+                    .forEach(e -> compose.set(e.getKey(), e.getValue()));
+            compose.set("PATRONI_TTL", String.valueOf(timing.ttl()));
+            compose.set("PATRONI_LOOP_WAIT", String.valueOf(timing.loopWait()));
+            compose.set("PATRONI_RETRY_TIMEOUT", String.valueOf(timing.retryTimeout()));
+            compose.set("ETCD_PORT", String.valueOf(cluster.etcdPort()));
+            Ports.requireFree("etcd", cluster.etcdPort());
+            narrator.event("Starting etcd (one member) on port " + cluster.etcdPort() + " (" + compose.commandLine("up", "-d",
+                    "etcd") + "; member image " + image + ":" + major + ")");
+            compose.up("etcd", narrator::progress);
+            cluster.etcd = Etcd.at(cluster.etcdPort());
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    @Override public String runtime() { return "docker"; }
+
+    @Override
+    PatroniNode create(String name, Map<String, String> tags, int index) {
+        if (!SERVICES.contains(name)) {
+            throw new LabException(FILE + " has no member " + name + " (it has " + String.join(", ", SERVICES) + ")");
+        }
+        String variable = name.toUpperCase(Locale.ROOT).replace('-', '_');
+        compose.set(variable + "_PORT", String.valueOf(pgPort(index)));
+        compose.set(variable + "_REST_PORT", String.valueOf(restPort(index)));
+        compose.set(variable + "_CONNECT", "host.docker.internal:" + linkPort(index));
+        return new DockerPatroniNode(name, pgPort(index), linkPort(index), restPort(index), engine, compose,
+                narrator::progress);
+    }
+
+    /** Where the containers reach this machine: the address host.docker.internal resolves to in a member. */
+    @Override
+    synchronized String linkBindAddress() {
+        if (bindAddress == null) {
+            if (engine.operatingSystem().contains("Docker Desktop")) {
+                bindAddress = "127.0.0.1";
+            } else {
+                var member = (DockerPatroniNode) members().get(0);
+                var result = engine.exec(member.container(), "root", Duration.ofSeconds(10), "getent", "ahostsv4",
+                        "host.docker.internal");
+                if (result.exitCode() != 0 || result.output().isBlank()) {
+                    throw new LabException(member.name() + " cannot resolve host.docker.internal: " + FILE
+                            + " maps it with extra_hosts (host-gateway needs Docker 20.10 or newer)");
+                }
+                bindAddress = result.output().strip().split("\\s+")[0];
+            }
+        }
+        return bindAddress;
+    }
+
+    @Override
+    public String etcdCommand() {
+        return compose.commandLine("up", "-d", "etcd");
+    }
+
+    @Override
+    String teardownHint() {
+        return compose.commandLine("down", "-v");
+    }
+
+    @Override
+    void destroy() {
+        compose.downWithVolumes();
+    }
+
+    @Override
+    void saveLogs() {
+        try {
+            Files.createDirectories(logDir);
+            for (PatroniNode node : members()) {
+                Files.write(logDir.resolve(node.name() + ".log"), node.logTail(Integer.MAX_VALUE));
+                Files.write(logDir.resolve(node.name() + ".patroni.log"), node.patroniLog());
+            }
+            Files.write(logDir.resolve("etcd.log"), engine.log(engine.containerOf(compose.project(), "etcd"), null));
+        } catch (IOException | LabException e) {
+            System.err.println("could not keep the logs in " + logDir + ": " + e.getMessage());
+        }
+    }
+}

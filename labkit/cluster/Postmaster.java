@@ -1,0 +1,67 @@
+package labkit.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** A data directory's running postmaster on this machine, found through its postmaster.pid. */
+final class Postmaster {
+    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(5);
+
+    private Postmaster() {}
+
+    /**
+     * The live postmaster, from the first line of postmaster.pid: only a running process whose
+     * command line names this data directory. A crashed server leaves its postmaster.pid, and the
+     * PID in it may belong to another process by now: that one must never be signalled.
+     */
+    static Optional<ProcessHandle> of(Path dataDir) {
+        try {
+            String pid = Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip();
+            return ProcessHandle.of(Long.parseLong(pid)).filter(Postmaster::runs)
+                    .filter(p -> p.info().commandLine().map(c -> c.contains(dataDir.toString())).orElse(true));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * A crash: SIGKILL to the postmaster and each child by PID (they are not in the postmaster's
+     * process group). Returns once none of them runs: a killed process that nobody has reaped yet (a
+     * zombie) holds no port or file, and PID 1 of a container may take seconds to reap orphans, so
+     * zombies count as gone; the wait is bounded all the same.
+     */
+    static void kill(Path dataDir, String node) {
+        of(dataDir).ifPresent(postmaster -> {
+            List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
+            all.add(0, postmaster);
+            all.forEach(ProcessHandle::destroyForcibly);
+            long deadline = System.nanoTime() + KILL_TIMEOUT.toNanos();
+            // onExit() of a process that is not our child is polled slowly; a crash is quick to check
+            while (all.stream().anyMatch(Postmaster::runs)) {
+                if (System.nanoTime() > deadline) {
+                    throw new LabException("node " + node + " still runs " + KILL_TIMEOUT.toSeconds()
+                            + " s after SIGKILL (PID " + postmaster.pid() + ")");
+                }
+                Wait.sleep(Duration.ofMillis(5));
+            }
+        });
+    }
+
+    /** Alive and not a zombie (state Z in /proc/PID/stat: dead, waiting to be reaped). */
+    static boolean runs(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return process.isAlive(); // no /proc (macOS): alive is all there is to know
+        }
+    }
+}
