@@ -95,10 +95,10 @@ final class DockerRuntime implements NodeRuntime {
         return DockerEngine.answers(Map.of());
     }
 
-    /** The image repository to use: PGLAB_IMAGE from the environment, else the official postgres. */
-    public static String imageFromEnvironment() {
+    /** The image repository to use: PGLAB_IMAGE from the environment, else the lab's own (null: the official postgres). */
+    public static String imageFromEnvironment(String labsOwn) {
         String image = System.getenv("PGLAB_IMAGE");
-        return image == null || image.isBlank() ? "postgres" : image;
+        return image != null && !image.isBlank() ? image : labsOwn != null ? labsOwn : "postgres";
     }
 
     @Override public String kind() { return "docker"; }
@@ -217,6 +217,37 @@ final class DockerRuntime implements NodeRuntime {
         NodeRuntime.createSlot(primary, node.name());
         followUpstream(docker, upstream);
         docker.start();
+    }
+
+    @Override
+    public int major() {
+        return Integer.parseInt(compose.get("PG_MAJOR"));
+    }
+
+    /** In the node's container, with its client programs. */
+    @Override
+    public ToolHost toolsBeside(Node node, String name) {
+        return new DockerToolHost(engine, compose, node.name(), ((DockerNode) node).containerId(), name);
+    }
+
+    /** compose.yaml's tool service {@code name} (an idle container of the image, its port published as the name says). */
+    @Override
+    public ToolHost toolService(String name, int port) {
+        requireService(name);
+        if (port > 0) {
+            compose.set(portVariable(name), String.valueOf(port));
+        }
+        compose.up(name, progress);
+        return new DockerToolHost(engine, compose, name, engine.containerOf(compose.project(), name), name);
+    }
+
+    /** The image of {@code major} for this run, e.g. pglab/mechanisms:17. */
+    String image(String major) {
+        return compose.get("PGLAB_IMAGE") + ":" + major;
+    }
+
+    DockerEngine engine() {
+        return engine;
     }
 
     /** Nodes of {@code major}: the same image repository tagged {@code major}, on this run's project. */

@@ -27,11 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DockerRuntimeTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    /** lab05's images (docker/mechanisms-image/build.sh): the leader's major and the newer one. */
-    private static final DockerTestImage MECHANISMS =
-            DockerTestImage.fromEnvironment("PGLAB_TEST_MECHANISMS_IMAGE", "pglab/mechanisms:17");
-    private static final DockerTestImage MECHANISMS_NEWER =
-            DockerTestImage.fromEnvironment("PGLAB_TEST_MECHANISMS_IMAGE_NEWER", "pglab/mechanisms:18");
+    private static final DockerTestImage MECHANISMS = DockerTestImage.MECHANISMS;
+    private static final DockerTestImage MECHANISMS_NEWER = DockerTestImage.MECHANISMS_NEWER;
 
     @TempDir Path logs;
 
