@@ -122,10 +122,10 @@ class Lab05 implements Callable<Integer> {
         if (newerVersion == null) {
             newerVersion = Math.max(17, cluster.major() + 1);
         }
-        ReplicationTools.require(cluster, newerVersion);
         if (newerVersion <= cluster.major()) {
             throw new LabException("--newer-version " + newerVersion + " must be a newer major than the leader's (" + cluster.major() + ")");
         }
+        ReplicationTools.require(cluster, newerVersion);
     }
 
     private void leaderAndSnapshot() {
@@ -147,7 +147,7 @@ class Lab05 implements Callable<Integer> {
                 restored with pg_restore into each follower's empty database. It can seed a logical, a trigger or a
                 statement replica, even on a newer major. The leader takes no writes before the subscription of 5.3
                 starts, so for that follower the dump is the whole initial copy.""");
-        lab.command("pg_dump -Fc -h 127.0.0.1 -p " + leader.port() + " -U postgres -f pagila.dump pagila");
+        lab.command(cluster.dumpCommand(leader, "pagila.dump"));
         var dump = cluster.dump(leader);
         followers.put("logical", cluster.primary("postgres-logical", String.valueOf(newerVersion)));
         followers.put("trigger", cluster.primary("postgres-trigger", String.valueOf(newerVersion)));
@@ -155,7 +155,7 @@ class Lab05 implements Callable<Integer> {
         var seed = summary.putObject("seed").put("dumpBytes", dump.bytes()).put("dumpSeconds", round(dump.seconds()));
         var restores = seed.putObject("restoreSeconds");
         for (Node target : List.of(followers.get("logical"), followers.get("trigger"), fromDump)) {
-            lab.command("pg_restore --no-owner -h 127.0.0.1 -p " + target.port() + " -U postgres -d pagila pagila.dump");
+            lab.command(cluster.restoreCommand(leader, target, "pagila.dump"));
             restores.put(target.name(), round(cluster.restore(dump, target, toc -> false)));
         }
         lab.result(String.format("pg_dump: %,d bytes in %.1f s; pg_restore: %s.", dump.bytes(), dump.seconds(), String.join(", ",

@@ -148,6 +148,16 @@ public final class Cluster implements AutoCloseable {
         return new PgDump.Dump(where, file, bytes, (System.nanoTime() - started) / 1e9);
     }
 
+    /** The {@code pg_dump} of {@link #dump} as a student types it (beside {@code source}, into {@code file}). */
+    public String dumpCommand(Node source, String file) {
+        return PgDump.dumpCommand(runtime.toolsBeside(source, "dumps"), source, file);
+    }
+
+    /** The {@code pg_restore} of {@link #restore} as a student types it, of {@code file} dumped beside {@code source}. */
+    public String restoreCommand(Node source, Node target, String file) {
+        return PgDump.restoreCommand(runtime.toolsBeside(source, "dumps"), target, file);
+    }
+
     /**
      * {@code pg_restore} of {@code dump} into {@code target}'s empty lab database, leaving out what
      * {@code skip} matches; returns the seconds it took.

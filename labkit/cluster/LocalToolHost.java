@@ -127,6 +127,11 @@ final class LocalToolHost implements ToolHost {
     }
 
     @Override
+    public String typed(List<String> command) {
+        return String.join(" ", command);
+    }
+
+    @Override
     public void keep(String file, Path logDir, String name) {
         ServerLog.keep(dir.resolve(file), logDir, name);
     }

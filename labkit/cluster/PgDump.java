@@ -49,6 +49,22 @@ public final class PgDump {
         where.run(password(), TIMEOUT, cmd);
     }
 
+    /** The {@code pg_dump} a student types for {@link #dump}, into {@code file}. */
+    static String dumpCommand(ToolHost where, Node source, String file) {
+        var cmd = new ArrayList<>(List.of("pg_dump", "-Fc"));
+        cmd.addAll(connection(where, source));
+        cmd.addAll(List.of("-f", file, Env.get().database()));
+        return where.typed(cmd);
+    }
+
+    /** The {@code pg_restore} a student types for {@link #restore} of {@code file} (without a list of entries to skip). */
+    static String restoreCommand(ToolHost where, Node target, String file) {
+        var cmd = new ArrayList<>(List.of("pg_restore", "--no-owner"));
+        cmd.addAll(connection(where, target));
+        cmd.addAll(List.of("-d", Env.get().database(), file));
+        return where.typed(cmd);
+    }
+
     private static List<String> connection(ToolHost where, Node node) {
         var endpoint = where.reach(node);
         return List.of("-h", endpoint.host(), "-p", String.valueOf(endpoint.port()), "-U", Env.get().superuser());

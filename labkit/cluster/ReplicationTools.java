@@ -43,8 +43,8 @@ public final class ReplicationTools {
         String leader = docker.image(String.valueOf(docker.major()));
         String newer = docker.image(String.valueOf(newerMajor));
         String build = ": build it with docker/mechanisms-image/build.sh " + docker.major() + " " + newerMajor
-                + " (on the CI test images), or docker build --build-arg PG_MAJOR=<major> -t " + DOCKER_IMAGE
-                + ":<major> docker/mechanisms-image";
+                + " (on the CI test images), or docker build --build-arg PG_MAJOR=<major> -t " + docker.image("<major>")
+                + " docker/mechanisms-image";
         for (String image : java.util.List.of(leader, newer)) {
             if (!docker.engine().hasImage(image)) {
                 throw new LabException("lab05 on Docker needs the image " + image + ", which is not here" + build);

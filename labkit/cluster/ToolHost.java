@@ -61,8 +61,13 @@ interface ToolHost {
 
     int listenPort(int port);
 
-    /** How a student runs {@code command} there by hand. */
+    /** How a student runs {@code command} there by hand, exactly (to stop a tool the lab left running). */
     String commandLine(List<String> command);
+
+    /** The same as the lab shows it: locally the command alone, as typed in a shell. */
+    default String typed(List<String> command) {
+        return commandLine(command);
+    }
 
     /** Copies {@code file} into {@code logDir} as {@code name} (before the folder goes). */
     void keep(String file, Path logDir, String name);
