@@ -16,7 +16,6 @@ import labkit.cluster.Link;
 import labkit.cluster.Logical;
 import labkit.cluster.Node;
 import labkit.cluster.NodeRuntime;
-import labkit.cluster.NodeRuntime.Endpoint;
 import labkit.cluster.Pgpool;
 import labkit.cluster.ReplicationTools;
 import labkit.cluster.ServerLog;
@@ -44,8 +43,9 @@ import picocli.CommandLine.Option;
                 "triggers (Bucardo) and statements (pgpool-II). Shows what breaks each one",
                 "(other majors, DDL, sequences, random()), then runs one workload through",
                 "all four and measures bytes, WAL, latency and lag per mechanism.",
-                "Local runtime only (no Docker variant yet); needs bucardo, pgpool2 and",
-                "postgresql-plperl-<major> beside PostgreSQL.",
+                "Local runtime: needs bucardo, pgpool2 and postgresql-plperl-<major> beside",
+                "PostgreSQL. Docker: nodes, Bucardo and pgpool-II in containers of",
+                "pglab/mechanisms:17 and :18 (docker/mechanisms-image); the leader runs 17.",
                 "Results: out/lab05/summary.json, mechanisms.png, per-second.csv, writes.csv."})
 class Lab05 implements Callable<Integer> {
     private static final List<String> MECHANISMS = List.of("physical", "logical", "trigger", "statement");
@@ -57,10 +57,10 @@ class Lab05 implements Callable<Integer> {
 
     @Mixin LabOptions options;
 
-    @Option(names = "--newer-version", defaultValue = "17", paramLabel = "MAJOR",
+    @Option(names = "--newer-version", paramLabel = "MAJOR",
             description = "The newer PostgreSQL major of the logical and trigger followers (and of the refused "
-                    + "physical standby). Default: ${DEFAULT-VALUE}.")
-    int newerVersion;
+                    + "physical standby). Default: 17, or the leader's major + 1 when that is newer.")
+    Integer newerVersion;
 
     @Option(names = "--rate", defaultValue = "50", paramLabel = "N",
             description = "Writes (new rentals) per second in the side-by-side run. Default: ${DEFAULT-VALUE}.")
@@ -97,17 +97,10 @@ class Lab05 implements Callable<Integer> {
         if (rate <= 0 || users < 1 || phase.compareTo(Duration.ofSeconds(3)) < 0) {
             throw new LabException("--rate must be > 0, --users >= 1 and --phase at least 3s");
         }
-        if (options.runtime.equals("docker")) {
-            throw new LabException("lab05 has no Docker variant yet: run it with --runtime local "
-                    + "(it needs bucardo, pgpool2 and postgresql-plperl-<major> beside PostgreSQL)");
-        }
         lab = Lab.start("lab05", "Module 5: Replication Mechanisms, Side by Side", options);
         summary = lab.summary();
-        if (options.runtime.equals("auto")) {
-            options.runtime = "local"; // until its Docker variant exists, auto means the one runtime it has
-            lab.result("lab05 runs its nodes as local processes (--runtime local): it has no Docker variant yet.");
-        }
-        try (var c = Cluster.create(lab.clusterOptions(), lab)) {
+        var onDocker = lab.clusterOptions().onDocker(ReplicationTools.DOCKER_IMAGE, ReplicationTools.DOCKER_MAJOR);
+        try (var c = Cluster.create(onDocker, lab)) {
             cluster = c;
             requireTools();
             summary.put("runtime", cluster.runtime());
@@ -126,10 +119,13 @@ class Lab05 implements Callable<Integer> {
 
     /** Bucardo and pgpool-II run beside the nodes: without them the lab stops before any node starts. */
     private void requireTools() {
-        ReplicationTools.require(cluster);
+        if (newerVersion == null) {
+            newerVersion = Math.max(17, cluster.major() + 1);
+        }
         if (newerVersion <= cluster.major()) {
             throw new LabException("--newer-version " + newerVersion + " must be a newer major than the leader's (" + cluster.major() + ")");
         }
+        ReplicationTools.require(cluster, newerVersion);
     }
 
     private void leaderAndSnapshot() {
@@ -151,7 +147,7 @@ class Lab05 implements Callable<Integer> {
                 restored with pg_restore into each follower's empty database. It can seed a logical, a trigger or a
                 statement replica, even on a newer major. The leader takes no writes before the subscription of 5.3
                 starts, so for that follower the dump is the whole initial copy.""");
-        lab.command("pg_dump -Fc -h 127.0.0.1 -p " + leader.port() + " -U postgres -f pagila.dump pagila");
+        lab.command(cluster.dumpCommand(leader, "pagila.dump"));
         var dump = cluster.dump(leader);
         followers.put("logical", cluster.primary("postgres-logical", String.valueOf(newerVersion)));
         followers.put("trigger", cluster.primary("postgres-trigger", String.valueOf(newerVersion)));
@@ -159,7 +155,7 @@ class Lab05 implements Callable<Integer> {
         var seed = summary.putObject("seed").put("dumpBytes", dump.bytes()).put("dumpSeconds", round(dump.seconds()));
         var restores = seed.putObject("restoreSeconds");
         for (Node target : List.of(followers.get("logical"), followers.get("trigger"), fromDump)) {
-            lab.command("pg_restore --no-owner -h 127.0.0.1 -p " + target.port() + " -U postgres -d pagila pagila.dump");
+            lab.command(cluster.restoreCommand(leader, target, "pagila.dump"));
             restores.put(target.name(), round(cluster.restore(dump, target, toc -> false)));
         }
         lab.result(String.format("pg_dump: %,d bytes in %.1f s; pg_restore: %s.", dump.bytes(), dump.seconds(), String.join(", ",
@@ -204,8 +200,8 @@ class Lab05 implements Callable<Integer> {
                 copy (copy_data = false); nothing was written since, so nothing is missing.""");
         var subscriber = followers.get("logical");
         lab.command(leader.psqlCommand() + " -c \"" + Logical.publishSchema(leader, "lab05_pub", "public") + "\"");
-        String sql = Logical.subscribe(subscriber, "lab05_sub", new Endpoint("127.0.0.1", link("logical", leader).port()),
-                "lab05_pub", "copy_data = false");
+        String sql = Logical.subscribe(subscriber, "lab05_sub", cluster.endpoint(link("logical", leader)), "lab05_pub",
+                "copy_data = false");
         lab.command(subscriber.psqlCommand() + " -c \"" + sql + "\"");
         lab.show(subscriber, "SELECT subname, worker_type, received_lsn, latest_end_lsn FROM pg_stat_subscription");
 
@@ -259,11 +255,11 @@ class Lab05 implements Callable<Integer> {
         var target = followers.get("trigger");
         var control = cluster.primary("postgres-bucardo");
         var bucardo = Bucardo.install(cluster, control);
-        lab.command(bucardo.command("install", "--dbhost", control.host(), "--dbport", String.valueOf(control.port()), "…"));
+        lab.command(bucardo.installCommand());
         // Bucardo puts its triggers on each table it syncs: a partitioned table's rows live in its partitions
         var tables = List.of(Sql.scalar(leader, SYNCED_TABLES).split(",")).stream().map(t -> t.contains(".") ? t : "public." + t);
-        bucardo.syncOneWay("lab05", new Endpoint("127.0.0.1", link("trigger", leader).port()),
-                new Endpoint("127.0.0.1", link("trigger", target).port()), tables.toList(),
+        bucardo.syncOneWay("lab05", cluster.endpoint(link("trigger", leader)), cluster.endpoint(link("trigger", target)),
+                tables.toList(),
                 List.of("public.lab05_seq", "public.rental_rental_id_seq", "public.payment_payment_id_seq")).forEach(lab::command);
         // the one-time copy brings the rows written since the dump, to a newer major: it works across majors
         Wait.forRow(target, "pglab_write", "ddl-logical", WAIT);
@@ -300,8 +296,8 @@ class Lab05 implements Callable<Integer> {
         lab.command("pg_restore -l pagila.dump | grep -v bucardo > list && pg_restore -L list -d pagila … pagila.dump");
         cluster.restore(cluster.dump(leader), replica, toc -> toc.contains("bucardo"));
         followers.put("statement", replica);
-        pgpool = Pgpool.start(cluster, "pgpool", List.of(new Endpoint("127.0.0.1", link("statement", leader).port()),
-                new Endpoint("127.0.0.1", link("statement", replica).port())), users + 4);
+        pgpool = Pgpool.start(cluster, "pgpool", List.of(cluster.endpoint(link("statement", leader)),
+                cluster.endpoint(link("statement", replica))), users + 4);
         lab.event("pgpool-II listens on port " + pgpool.port() + " in front of " + leader.name() + " and " + replica.name());
         StatementPitfalls.show(lab, cluster, pgpool, everyNode(), followers.get("logical"), users, mechanisms);
     }

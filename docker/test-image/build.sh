@@ -27,16 +27,9 @@ cache=${PGLAB_IMAGE_CACHE:-/var/cache/pglab}
 say() { echo "### $*"; }
 die() { echo "build.sh: $*" >&2; exit 1; }
 
-force=false
-majors=()
-for arg in "$@"; do
-    case $arg in
-        --force) force=true ;;
-        15|17|18) majors+=("$arg") ;;
-        *) die "unknown argument \"$arg\": usage: build.sh [--force] [15|17|18 ...]" ;;
-    esac
-done
-(( ${#majors[@]} )) || majors=(15)
+# shellcheck source=docker/build-args.sh
+. "$here/../build-args.sh"
+parse_build_args "15" "$@"
 
 suite_of() {
     case $1 in

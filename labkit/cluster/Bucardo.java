@@ -1,6 +1,5 @@
 package labkit.cluster;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +17,8 @@ import java.util.Optional;
  * <p>Facts that shape this class: Debian's /etc/bucardorc is read unless --bucardorc names
  * another file; `bucardo stop` writes into the current folder; `bucardo install` appends the
  * password it made up to ~/.pgpass; a PGPASSWORD in the environment would override that file.
- * So every command runs in this Bucardo's own folder, with HOME there and without PGPASSWORD.
+ * So every command runs in this Bucardo's own folder ({@link ToolHost}), with HOME there and
+ * without PGPASSWORD.
  */
 public final class Bucardo implements AutoCloseable {
     /** Bucardo's triggers on a source's tables, and whether each fires per row or per statement. */
@@ -30,14 +30,16 @@ public final class Bucardo implements AutoCloseable {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
-    private final Path dir;
-    private final Path rc;
+    private final ToolHost tools;
+    private final String rc;
     private final Path logDir;
+    /** Where Bucardo reaches its control database. */
+    private NodeRuntime.Endpoint control;
     private boolean running;
 
-    private Bucardo(Path dir, Path logDir) {
-        this.dir = dir;
-        this.rc = dir.resolve("bucardorc");
+    private Bucardo(ToolHost tools, Path logDir) {
+        this.tools = tools;
+        this.rc = tools.path("bucardorc");
         this.logDir = logDir;
     }
 
@@ -47,8 +49,7 @@ public final class Bucardo implements AutoCloseable {
      * needs it; the server binaries from Maven Central carry a plperl.so that does not load).
      * Empty when nothing is missing.
      */
-    public static Optional<String> missing(Cluster cluster) {
-        PgInstall pg = cluster.clientTools();
+    static Optional<String> missing(PgInstall pg) {
         var missing = new ArrayList<String>();
         if (OsUser.which("bucardo").isEmpty()) {
             missing.add("bucardo");
@@ -62,27 +63,23 @@ public final class Bucardo implements AutoCloseable {
 
     /**
      * {@code bucardo install}: creates the bucardo role and database on {@code control} (a node of
-     * the cluster's own major, which has PL/Perl) and points a bucardorc at it. The cluster stops
-     * Bucardo at teardown.
+     * the cluster's own major, which has PL/Perl) and points a bucardorc at it. Bucardo itself runs
+     * in the cluster's tool folder "bucardo" (in compose: the service bucardo). The cluster stops
+     * it at teardown.
      */
     public static Bucardo install(Cluster cluster, Node control) {
         var env = Env.get();
-        Path dir = cluster.folder("bucardo");
-        var bucardo = cluster.own(new Bucardo(dir, cluster.logDir()));
-        try {
-            Files.writeString(bucardo.rc, String.join("\n", "dbhost=" + control.host(), "dbport=" + control.port(),
-                    "dbname=bucardo", "dbuser=bucardo", "piddir=" + dir, ""));
-            // Bucardo's processes and the psql it runs find the superuser's password here, never on a command line.
-            Path pgpass = dir.resolve(".pgpass");
-            Files.writeString(pgpass, "*:*:*:" + pgpassEscape(env.superuser()) + ":" + pgpassEscape(env.superuserPassword()) + "\n");
-            Files.setPosixFilePermissions(pgpass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        } catch (IOException e) {
-            throw new LabException("cannot prepare Bucardo's folder " + dir + ": " + e.getMessage());
-        }
-        OsUser.chown(dir);
-        bucardo.run("install", "--dbuser", env.superuser(), "--dbname", "postgres", "--dbhost", control.host(),
-                "--dbport", String.valueOf(control.port()), "--pid-dir", dir.toString(), "--batch");
-        bucardo.run("set", "reason_file=" + dir.resolve("restart.reason"), "log_conflict_file=" + dir.resolve("conflict.log"));
+        var bucardo = cluster.own(new Bucardo(cluster.toolService("bucardo", 0), cluster.logDir()));
+        var tools = bucardo.tools;
+        var db = tools.reach(control);
+        bucardo.control = db;
+        tools.write("bucardorc", String.join("\n", "dbhost=" + db.host(), "dbport=" + db.port(), "dbname=bucardo",
+                "dbuser=bucardo", "piddir=" + tools.dir(), ""), false);
+        // Bucardo's processes and the psql it runs find the superuser's password here, never on a command line.
+        tools.write(".pgpass", "*:*:*:" + pgpassEscape(env.superuser()) + ":" + pgpassEscape(env.superuserPassword()) + "\n", true);
+        bucardo.run("install", "--dbuser", env.superuser(), "--dbname", "postgres", "--dbhost", db.host(),
+                "--dbport", String.valueOf(db.port()), "--pid-dir", tools.dir(), "--batch");
+        bucardo.run("set", "reason_file=" + tools.path("restart.reason"), "log_conflict_file=" + tools.path("conflict.log"));
         return bucardo;
     }
 
@@ -171,12 +168,12 @@ public final class Bucardo implements AutoCloseable {
 
     /** {@code bucardo start}; returns once every sync has its worker ("kid") running. */
     private void start(List<String> syncs) {
-        run("start", "--log-destination", dir.toString());
+        run("start", "--log-destination", tools.dir());
         running = true;
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         for (String sync : syncs) {
-            Path kid = dir.resolve("bucardo.kid.sync." + sync + ".pid");
-            while (!Files.exists(kid)) {
+            String kid = "bucardo.kid.sync." + sync + ".pid";
+            while (!tools.files().contains(kid)) {
                 if (System.nanoTime() > deadline) {
                     throw new LabException("Bucardo's sync " + sync + " did not start within " + START_TIMEOUT.toSeconds()
                             + " s: " + lastLogLine() + " (log: " + log() + ")");
@@ -230,23 +227,25 @@ public final class Bucardo implements AutoCloseable {
                 .filter(error -> !error.startsWith("CTL request")).findFirst();
     }
 
+    /** The {@code bucardo install} a student types (where Bucardo reaches its database; the rest elided). */
+    public String installCommand() {
+        return command("install", "--dbhost", control.host(), "--dbport", String.valueOf(control.port()), "…");
+    }
+
     /** The command line a student types for {@code args}, e.g. {@code bucardo --bucardorc <rc> status s1}. */
     public String command(String... args) {
         return "bucardo --bucardorc " + rc + " " + String.join(" ", args);
     }
 
-    public Path log() {
-        return dir.resolve("log.bucardo");
+    /** Its log, as Bucardo sees it. */
+    public String log() {
+        return tools.path("log.bucardo");
     }
 
     /** The last lines of Bucardo's log that contain {@code text}. */
     public List<String> logLines(String text, int max) {
-        try {
-            List<String> hits = Files.readAllLines(log()).stream().filter(l -> l.contains(text)).toList();
-            return hits.subList(Math.max(0, hits.size() - max), hits.size());
-        } catch (IOException e) {
-            return List.of();
-        }
+        List<String> hits = tools.read("log.bucardo").stream().filter(l -> l.contains(text)).toList();
+        return hits.subList(Math.max(0, hits.size() - max), hits.size());
     }
 
     /** {@code bucardo stop}, then whatever of it still runs is killed by the PIDs in its files. */
@@ -264,35 +263,26 @@ public final class Bucardo implements AutoCloseable {
         while (!livePids().isEmpty() && System.nanoTime() < deadline) {
             Wait.sleep(Duration.ofMillis(100));
         }
-        livePids().forEach(ProcessHandle::destroyForcibly);
+        livePids().forEach(tools::killTree);
     }
 
     /** Stops Bucardo and keeps its log with the nodes' (out/&lt;lab&gt;/logs/bucardo.log). */
     @Override
     public void close() {
         stop();
-        ServerLog.keep(log(), logDir, "bucardo.log");
+        tools.keep("log.bucardo", logDir, "bucardo.log");
     }
 
     /** How to stop it by hand (printed after --keep). */
     @Override
     public String toString() {
-        return "Bucardo (stop: cd " + dir + " && " + String.join(" ", OsUser.asServerUser(List.of("env", "HOME=" + dir,
-                "bucardo", "--bucardorc", rc.toString(), "stop"))) + ")";
+        return "Bucardo (stop: " + tools.commandLine(List.of("bucardo", "--bucardorc", rc, "stop")) + ")";
     }
 
-    private List<ProcessHandle> livePids() {
-        try (var files = Files.list(dir)) {
-            return files.filter(f -> f.getFileName().toString().matches("bucardo\\..*\\.pid")).flatMap(f -> {
-                try {
-                    return ProcessHandle.of(Long.parseLong(Files.readString(f).strip())).stream();
-                } catch (IOException | NumberFormatException e) {
-                    return java.util.stream.Stream.empty();
-                }
-            }).filter(ProcessHandle::isAlive).toList();
-        } catch (IOException e) {
-            return List.of();
-        }
+    /** The PIDs in Bucardo's PID files that still run. */
+    private List<Long> livePids() {
+        return tools.files().stream().filter(f -> f.matches("bucardo\\..*\\.pid")).flatMap(f -> tools.read(f).stream())
+                .map(String::strip).filter(pid -> pid.matches("\\d+")).map(Long::parseLong).filter(tools::alive).toList();
     }
 
     private String lastLogLine() {
@@ -301,10 +291,9 @@ public final class Bucardo implements AutoCloseable {
     }
 
     private String run(String... args) {
-        var cmd = new ArrayList<>(List.of("env", "-C", dir.toString(), "-u", "PGPASSWORD", "HOME=" + dir,
-                "bucardo", "--bucardorc", rc.toString()));
+        var cmd = new ArrayList<>(List.of("bucardo", "--bucardorc", rc));
         cmd.addAll(List.of(args));
-        return Processes.run(OsUser.asServerUser(cmd), Map.of(), COMMAND_TIMEOUT);
+        return tools.run(Map.of(), COMMAND_TIMEOUT, cmd);
     }
 
     /** .pgpass fields escape ':' and '\'. */

@@ -124,14 +124,14 @@ public final class Cluster implements AutoCloseable {
         return options.logDir();
     }
 
-    /** A folder of the cluster's work dir that the server user may write (tools' files, dumps). */
-    Path folder(String name) {
-        return runtime.folder(name);
+    /** Where a tool the lab starts beside the nodes runs (Bucardo, pgpool-II on {@code port}, 0 for none). */
+    ToolHost toolService(String name, int port) {
+        return runtime.toolService(name, port);
     }
 
     /** The PostgreSQL major of the cluster's own nodes. */
     public int major() {
-        return clientTools().major();
+        return runtime.major();
     }
 
     /** The client programs of the cluster's own major (pg_dump and pg_restore match its servers). */
@@ -139,12 +139,23 @@ public final class Cluster implements AutoCloseable {
         return runtime.clientTools();
     }
 
-    /** {@code pg_dump -Fc} of the lab database on {@code source}, with the cluster's own client programs. */
+    /** {@code pg_dump -Fc} of the lab database on {@code source}, with the cluster's own client programs, beside it. */
     public PgDump.Dump dump(Node source) {
-        Path file = folder("dumps").resolve(source.name() + "-" + System.currentTimeMillis() + ".dump");
+        ToolHost where = runtime.toolsBeside(source, "dumps");
+        String file = source.name() + "-" + System.currentTimeMillis() + ".dump";
         long started = System.nanoTime();
-        long bytes = PgDump.dump(clientTools(), source, file);
-        return new PgDump.Dump(file, bytes, (System.nanoTime() - started) / 1e9);
+        long bytes = PgDump.dump(where, source, file);
+        return new PgDump.Dump(where, file, bytes, (System.nanoTime() - started) / 1e9);
+    }
+
+    /** The {@code pg_dump} of {@link #dump} as a student types it (beside {@code source}, into {@code file}). */
+    public String dumpCommand(Node source, String file) {
+        return PgDump.dumpCommand(runtime.toolsBeside(source, "dumps"), source, file);
+    }
+
+    /** The {@code pg_restore} of {@link #restore} as a student types it, of {@code file} dumped beside {@code source}. */
+    public String restoreCommand(Node source, Node target, String file) {
+        return PgDump.restoreCommand(runtime.toolsBeside(source, "dumps"), target, file);
     }
 
     /**
@@ -153,7 +164,7 @@ public final class Cluster implements AutoCloseable {
      */
     public double restore(PgDump.Dump dump, Node target, Predicate<String> skip) {
         long started = System.nanoTime();
-        PgDump.restore(clientTools(), dump.file(), target, skip);
+        PgDump.restore(dump, target, skip);
         return (System.nanoTime() - started) / 1e9;
     }
 

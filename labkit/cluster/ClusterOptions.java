@@ -15,13 +15,15 @@ import java.util.Optional;
  * @param logDir    where the nodes' logs are kept (out/&lt;lab&gt;/logs)
  * @param minimumMajor the oldest PostgreSQL major the lab can use (0: any): when the one chosen is
  *                  older, PG_MAJOR from .env (or this major, if newer) is taken instead, and said
+ * @param dockerImage  docker runtime: the image repository when PGLAB_IMAGE is not set (null: postgres)
+ * @param dockerMajor  docker runtime: the major when --pg-version is not given (null: PG_MAJOR from .env)
  */
 public record ClusterOptions(String name, String runtime, Integer port, boolean keep, Optional<Path> pgBin,
-                             String pgVersion, Path logDir, int minimumMajor) {
+                             String pgVersion, Path logDir, int minimumMajor, String dockerImage, String dockerMajor) {
 
     public ClusterOptions(String name, String runtime, Integer port, boolean keep, Optional<Path> pgBin,
                           String pgVersion, Path logDir) {
-        this(name, runtime, port, keep, pgBin, pgVersion, logDir, 0);
+        this(name, runtime, port, keep, pgBin, pgVersion, logDir, 0, null, null);
     }
 
     /**
@@ -31,12 +33,20 @@ public record ClusterOptions(String name, String runtime, Integer port, boolean 
      */
     public ClusterOptions part(String part, Integer port) {
         return new ClusterOptions(name + "-" + part, runtime, port, keep, pgBin, pgVersion, logDir.resolve(part),
-                minimumMajor);
+                minimumMajor, dockerImage, dockerMajor);
     }
 
     /** The same cluster on PostgreSQL {@code major} or newer (e.g. 16 for bidirectional logical replication). */
     public ClusterOptions withMinimumMajor(int major) {
-        return new ClusterOptions(name, runtime, port, keep, pgBin, pgVersion, logDir, major);
+        return new ClusterOptions(name, runtime, port, keep, pgBin, pgVersion, logDir, major, dockerImage, dockerMajor);
+    }
+
+    /**
+     * The same cluster, on the docker runtime of {@code image} (unless PGLAB_IMAGE names another)
+     * and {@code major} (unless --pg-version asks for another): lab05's nodes need its tools' image.
+     */
+    public ClusterOptions onDocker(String image, String major) {
+        return new ClusterOptions(name, runtime, port, keep, pgBin, pgVersion, logDir, minimumMajor, image, major);
     }
 
     /** {@code found} when it is new enough, else the major to take instead: PG_MAJOR, or the minimum if newer. */

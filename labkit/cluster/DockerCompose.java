@@ -92,10 +92,22 @@ final class DockerCompose {
                 + "install it, or use --runtime local");
     }
 
+    /** The same CLI on the same project, with a copy of the variables set so far (for nodes of another major). */
+    DockerCompose copy() {
+        var copy = new DockerCompose(cli, version, root, file, profile, project);
+        copy.env.putAll(env);
+        return copy;
+    }
+
     String project() { return project; }
 
     /** What the CLI says of itself: "Docker Compose version 2.26.1-4", "docker-compose version 1.29.2, build …". */
     String version() { return version; }
+
+    /** A variable set with {@link #set}, or null. */
+    String get(String variable) {
+        return env.get(variable);
+    }
 
     /** Sets a variable compose.yaml reads (PRIMARY_PORT, UPSTREAM_HOST, …) for every later call. */
     void set(String variable, String value) {
@@ -105,6 +117,17 @@ final class DockerCompose {
     /** {@code up -d --no-deps <service>}: creates and starts one service; its dependencies are the kit's business. */
     void up(String service, Consumer<String> output) {
         run(UP_TIMEOUT, output, "up", "-d", "--no-deps", service);
+    }
+
+    /** {@code config --services}: the services of compose.yaml in the active profiles. */
+    List<String> services() {
+        var services = new ArrayList<String>();
+        run(Duration.ofSeconds(30), line -> {
+            if (!line.isBlank()) {
+                services.add(line.strip());
+            }
+        }, "config", "--services");
+        return services;
     }
 
     /** {@code down -v}: containers, network and volumes of the project. */

@@ -180,7 +180,13 @@ final class DockerEngine implements AutoCloseable {
 
     /** Runs {@code command} inside the running container as {@code user}. */
     Result exec(String id, String user, Duration timeout, String... command) {
+        return exec(id, user, Map.of(), timeout, command);
+    }
+
+    /** The same, with variables added to its environment (a password, a file's content: not on a command line). */
+    Result exec(String id, String user, Map<String, String> env, Duration timeout, String... command) {
         String execId = client.execCreateCmd(id).withUser(user).withAttachStdout(true).withAttachStderr(true)
+                .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
                 .withCmd(command).exec().getId();
         var output = new StringBuilder();
         var lines = new LineCallback(line -> output.append(line.text()).append('\n'), false);
@@ -237,6 +243,19 @@ final class DockerEngine implements AutoCloseable {
                 .withCmd(List.of(command).subList(1, command.length))
                 .withHostConfig(HostConfig.newHostConfig().withBinds(volumes).withNetworkMode(network))
                 .exec().getId();
+        try {
+            client.startContainerCmd(id).exec();
+            Integer exit = client.waitContainerCmd(id).start().awaitStatusCode(timeout.toSeconds(), TimeUnit.SECONDS);
+            return new Result(exit, String.join("\n", log(id, null)));
+        } finally {
+            remove(id);
+        }
+    }
+
+    /** Runs {@code command} in a one-off container of {@code image} (its entrypoint replaced), then removes it. */
+    Result runImage(String image, Duration timeout, String... command) {
+        String id = client.createContainerCmd(image).withEntrypoint(command[0])
+                .withCmd(List.of(command).subList(1, command.length)).exec().getId();
         try {
             client.startContainerCmd(id).exec();
             Integer exit = client.waitContainerCmd(id).start().awaitStatusCode(timeout.toSeconds(), TimeUnit.SECONDS);

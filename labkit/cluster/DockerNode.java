@@ -137,8 +137,15 @@ final class DockerNode implements Node {
         }
     }
 
+    /** The last line that reports an error, with the DETAIL line PostgreSQL wrote after it; else the last line. */
     private String lastProblem() {
-        return problem(logTail(20));
+        List<String> tail = logTail(20);
+        String problem = problem(tail);
+        int at = tail.stream().map(String::strip).toList().lastIndexOf(problem);
+        if (at >= 0 && at + 1 < tail.size() && tail.get(at + 1).contains("DETAIL:")) {
+            return problem + " " + tail.get(at + 1).substring(tail.get(at + 1).indexOf("DETAIL:")).strip();
+        }
+        return problem;
     }
 
     /** The last line that reports an error, else the last line. */

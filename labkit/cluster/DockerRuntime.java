@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -25,21 +26,24 @@ final class DockerRuntime implements NodeRuntime {
     public static final String STANDBY2 = "postgres-standby2";
     /**
      * Compose v2 leaves the services of profiles not active out of {@code down}: the kit's calls
-     * activate the second standby's ({@code up} still starts only the service it names).
+     * activate every profile of nodes ({@code up} still starts only the service it names): lab06's
+     * second standby, lab05's mechanisms.
      */
-    private static final String PROFILES = "second-standby";
+    private static final String PROFILES = "second-standby,mechanisms";
     /** One-off containers of a run carry this label with the project's name, so close() finds them. */
     static final String PROJECT_LABEL = "dev.pglab.project";
 
-    private static final Map<String, String> PORT_VARIABLES = Map.of(PRIMARY, "PRIMARY_PORT", STANDBY, "STANDBY_PORT",
-            STANDBY2, "STANDBY2_PORT");
     private static final Pattern BASEBACKUP_KB = Pattern.compile("(\\d+)/(\\d+) kB");
     private static final Duration BASEBACKUP_TIMEOUT = Duration.ofMinutes(30);
 
     private final DockerEngine engine;
     private final DockerCompose compose;
+    /** Nodes of another major share the first runtime's engine and project; that one closes both. */
+    private final boolean sibling;
     private final Path logDir;
     private final Consumer<String> progress;
+    /** compose.yaml's services, read at the first node. */
+    private List<String> services;
     /** Added to by the lab's thread, read by a Ctrl+C teardown at any moment. */
     private final Map<String, DockerNode> nodes = new ConcurrentHashMap<>();
     private boolean closed;
@@ -65,6 +69,7 @@ final class DockerRuntime implements NodeRuntime {
         }
         this.logDir = logDir;
         this.progress = progress;
+        this.sibling = false;
         if (!engine.containersLabeled("com.docker.compose.project", project).isEmpty()) {
             engine.close();
             throw new LabException("a cluster of compose project " + project + " is still there (kept with --keep?): "
@@ -76,15 +81,24 @@ final class DockerRuntime implements NodeRuntime {
         compose.set("COMPOSE_PROFILES", PROFILES);
     }
 
+    private DockerRuntime(DockerRuntime first, String major) {
+        this.engine = first.engine;
+        this.compose = first.compose.copy();
+        this.logDir = first.logDir;
+        this.progress = first.progress;
+        this.sibling = true;
+        compose.set("PG_MAJOR", major);
+    }
+
     /** Whether a Docker engine answers, within two seconds. */
     public static boolean available() {
         return DockerEngine.answers(Map.of());
     }
 
-    /** The image repository to use: PGLAB_IMAGE from the environment, else the official postgres. */
-    public static String imageFromEnvironment() {
+    /** The image repository to use: PGLAB_IMAGE from the environment, else the lab's own (null: the official postgres). */
+    public static String imageFromEnvironment(String labsOwn) {
         String image = System.getenv("PGLAB_IMAGE");
-        return image == null || image.isBlank() ? "postgres" : image;
+        return image != null && !image.isBlank() ? image : labsOwn != null ? labsOwn : "postgres";
     }
 
     @Override public String kind() { return "docker"; }
@@ -99,8 +113,8 @@ final class DockerRuntime implements NodeRuntime {
 
     @Override
     public Node createPrimary(String name, int port) {
-        requireService(name, PRIMARY);
-        compose.set(PORT_VARIABLES.get(name), String.valueOf(port));
+        requireService(name);
+        compose.set(portVariable(name), String.valueOf(port));
         compose.up(name, progress);
         DockerNode node = register(name, port);
         node.awaitReady();
@@ -109,9 +123,9 @@ final class DockerRuntime implements NodeRuntime {
 
     @Override
     public BaseBackup createStandby(String name, int port, Node primary, Endpoint upstream, LongConsumer bytesCopied) {
-        requireService(name, STANDBY, STANDBY2);
+        requireService(name);
         NodeRuntime.createSlot(primary, name); // init-db.sh may have made it already
-        compose.set(PORT_VARIABLES.get(name), String.valueOf(port));
+        compose.set(portVariable(name), String.valueOf(port));
         compose.set("UPSTREAM_HOST", upstream.host());
         compose.set("UPSTREAM_PORT", String.valueOf(upstream.port()));
         compose.up(name, progress);
@@ -188,16 +202,73 @@ final class DockerRuntime implements NodeRuntime {
                 esac
                 pg_rewind -D "$PGDATA" --source-server="$1" --progress -R
                 """, args.toArray(String[]::new)));
-        // What pg_basebackup -R writes; postgresql.auto.conf is read last, so these lines win over
-        // what pg_rewind copied from the source.
-        docker.runOnDataDirectory("""
+        followUpstream(docker, upstream);
+        docker.start();
+        return rewind;
+    }
+
+    /** standby.signal and primary_conninfo in the stopped node's volume, by a one-off container; then it starts. */
+    @Override
+    public void followAsIs(Node node, Node primary, Endpoint upstream) {
+        DockerNode docker = (DockerNode) node;
+        if (docker.isRunning()) {
+            throw new LabException(node.name() + " must be stopped before it can follow " + primary.name());
+        }
+        NodeRuntime.createSlot(primary, node.name());
+        followUpstream(docker, upstream);
+        docker.start();
+    }
+
+    @Override
+    public int major() {
+        return Integer.parseInt(compose.get("PG_MAJOR"));
+    }
+
+    /** In the node's container, with its client programs. */
+    @Override
+    public ToolHost toolsBeside(Node node, String name) {
+        return new DockerToolHost(engine, compose, node.name(), ((DockerNode) node).containerId(), name);
+    }
+
+    /** compose.yaml's tool service {@code name} (an idle container of the image, its port published as the name says). */
+    @Override
+    public ToolHost toolService(String name, int port) {
+        requireService(name);
+        if (port > 0) {
+            compose.set(portVariable(name), String.valueOf(port));
+        }
+        compose.up(name, progress);
+        return new DockerToolHost(engine, compose, name, engine.containerOf(compose.project(), name), name);
+    }
+
+    /** The image of {@code major} for this run, e.g. pglab/mechanisms:17. */
+    String image(String major) {
+        return compose.get("PGLAB_IMAGE") + ":" + major;
+    }
+
+    DockerEngine engine() {
+        return engine;
+    }
+
+    /** Nodes of {@code major}: the same image repository tagged {@code major}, on this run's project. */
+    @Override
+    public NodeRuntime ofMajor(String major, Narrator narrator) {
+        narrator.event("Using the image " + compose.get("PGLAB_IMAGE") + ":" + major + " for PostgreSQL " + major);
+        return new DockerRuntime(this, major);
+    }
+
+    /**
+     * What pg_basebackup -R writes; postgresql.auto.conf is read last, so these lines win over
+     * what pg_rewind copied from the source.
+     */
+    private static void followUpstream(DockerNode node, Endpoint upstream) {
+        var env = Env.get();
+        node.runOnDataDirectory("""
                 touch "$PGDATA/standby.signal"
                 printf "\\nprimary_conninfo = '%s'\\nprimary_slot_name = '%s'\\n" "$1" "$2" >> "$PGDATA/postgresql.auto.conf"
                 """, "host=%s port=%d user=%s password=%s application_name=%s".formatted(upstream.host(),
                 upstream.port(), env.replicationUser(), env.replicationPassword(), node.name()),
                 NodeRuntime.slotName(node.name()));
-        docker.start();
-        return rewind;
     }
 
     @Override
@@ -212,6 +283,10 @@ final class DockerRuntime implements NodeRuntime {
             return;
         }
         closed = true;
+        if (sibling) {
+            keepLogs();
+            return;
+        }
         try {
             keepLogs();
             for (String id : engine.containersLabeled(PROJECT_LABEL, compose.project())) {
@@ -238,11 +313,22 @@ final class DockerRuntime implements NodeRuntime {
         return node;
     }
 
-    private static void requireService(String name, String... services) {
-        if (!List.of(services).contains(name)) {
-            throw new LabException("the docker runtime runs the services of compose.yaml: this node must be named "
-                    + String.join(" or ", services) + " (got \"" + name + "\")");
+    private void requireService(String name) {
+        if (services == null) {
+            services = compose.services();
         }
+        if (!services.contains(name)) {
+            throw new LabException("the docker runtime runs the services of compose.yaml, which has no \"" + name
+                    + "\" (it has " + String.join(", ", services.stream().sorted().toList()) + ")");
+        }
+    }
+
+    /**
+     * The variable compose.yaml publishes a service's port with: postgres-primary's is PRIMARY_PORT,
+     * postgres-standby-18's STANDBY_18_PORT.
+     */
+    static String portVariable(String service) {
+        return service.replaceFirst("^postgres-", "").toUpperCase(Locale.ROOT).replace('-', '_') + "_PORT";
     }
 
     /**

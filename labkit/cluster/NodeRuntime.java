@@ -67,6 +67,24 @@ public interface NodeRuntime extends AutoCloseable {
         throw new LabException("the " + kind() + " runtime has no client programs on this machine yet: use --runtime local");
     }
 
+    /** The PostgreSQL major of this runtime's nodes. */
+    default int major() {
+        return clientTools().major();
+    }
+
+    /** Where a tool works on {@code node} (pg_dump of it): a folder {@code name} beside it, with the client programs of this major. */
+    default ToolHost toolsBeside(Node node, String name) {
+        return new LocalToolHost(folder(name), clientTools());
+    }
+
+    /**
+     * Where a tool runs that the lab's clients may connect to (pgpool-II on {@code port} of this
+     * machine, 0 for none; Bucardo): a folder {@code name}, here or in compose.yaml's service {@code name}.
+     */
+    default ToolHost toolService(String name, int port) {
+        return new LocalToolHost(folder(name), clientTools());
+    }
+
     /** How a student tears the cluster down after --keep. */
     String teardownHint();
 

@@ -1,8 +1,5 @@
 package labkit.cluster;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,67 +8,66 @@ import java.util.function.Predicate;
 
 /**
  * A logical copy of the lab's database: {@code pg_dump -Fc} and {@code pg_restore}, with the
- * client programs of {@code tools}. Take the dump with the source server's own major: an older
- * pg_dump refuses a newer server ("aborting because of server version mismatch"); pg_restore
- * can load a dump into a newer server.
+ * client programs of the source's own major, beside it (locally a folder of the work dir, in
+ * compose the source's container). An older pg_dump refuses a newer server ("aborting because
+ * of server version mismatch"); pg_restore can load a dump into a newer server.
  */
 public final class PgDump {
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
     private PgDump() {}
 
-    /** A dump taken: its file, its size and how long pg_dump took. */
-    public record Dump(Path file, long bytes, double seconds) {}
+    /** A dump taken: where it is, its file, its size and how long pg_dump took. */
+    public record Dump(ToolHost where, String file, long bytes, double seconds) {}
 
-    /** {@code pg_dump -Fc} of the lab database on {@code source} into {@code file}; returns the file's size. */
-    public static long dump(PgInstall tools, Node source, Path file) {
-        Processes.run(OsUser.asServerUser(dumpCommand(tools, source, file)), password(), TIMEOUT);
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            throw new LabException("pg_dump wrote no " + file + ": " + e.getMessage());
-        }
-    }
-
-    /** What {@link #dump} runs: publications and subscriptions stay on the source. */
-    public static List<String> dumpCommand(PgInstall tools, Node source, Path file) {
-        var cmd = new ArrayList<>(List.of(tools.tool("pg_dump").toString(), "-Fc", "--no-publications", "--no-subscriptions"));
-        cmd.addAll(connection(source));
-        cmd.addAll(List.of("-f", file.toString(), Env.get().database()));
-        return cmd;
+    /** {@code pg_dump -Fc} of the lab database on {@code source} into {@code file} of {@code where}; returns its size. */
+    static long dump(ToolHost where, Node source, String file) {
+        var cmd = new ArrayList<>(List.of(where.program("pg_dump"), "-Fc", "--no-publications", "--no-subscriptions"));
+        cmd.addAll(connection(where, source)); // publications and subscriptions stay on the source
+        cmd.addAll(List.of("-f", where.path(file), Env.get().database()));
+        where.run(password(), TIMEOUT, cmd);
+        return where.size(file);
     }
 
     /**
-     * {@code pg_restore} of {@code file} into the (empty) lab database on {@code target}, without
+     * {@code pg_restore} of {@code dump} into the (empty) lab database on {@code target}, without
      * the archive's entries that {@code skip} matches in its table of contents ({@code pg_restore -l}
      * lines, e.g. Bucardo's triggers): they are left out through a list file ({@code -L}).
      */
-    public static void restore(PgInstall tools, Path file, Node target, Predicate<String> skip) {
-        var cmd = new ArrayList<>(List.of(tools.tool("pg_restore").toString(), "--no-owner", "--exit-on-error"));
-        List<String> toc = Processes.run(OsUser.asServerUser(List.of(tools.tool("pg_restore").toString(), "-l",
-                file.toString())), Map.of(), TIMEOUT).lines().toList();
+    static void restore(Dump dump, Node target, Predicate<String> skip) {
+        ToolHost where = dump.where();
+        String pgRestore = where.program("pg_restore");
+        var cmd = new ArrayList<>(List.of(pgRestore, "--no-owner", "--exit-on-error"));
+        List<String> toc = where.run(Map.of(), TIMEOUT, List.of(pgRestore, "-l", where.path(dump.file()))).lines().toList();
         if (toc.stream().anyMatch(skip)) {
-            Path list = file.resolveSibling(file.getFileName() + "." + target.name() + ".list");
-            try {
-                Files.write(list, toc.stream().filter(skip.negate()).toList());
-            } catch (IOException e) {
-                throw new LabException("cannot write " + list + ": " + e.getMessage());
-            }
-            OsUser.chown(list);
-            cmd.addAll(List.of("-L", list.toString()));
+            String list = dump.file() + "." + target.name() + ".list";
+            where.write(list, String.join("\n", toc.stream().filter(skip.negate()).toList()) + "\n", false);
+            cmd.addAll(List.of("-L", where.path(list)));
         }
-        cmd.addAll(connection(target));
-        cmd.addAll(List.of("-d", Env.get().database(), file.toString()));
-        Processes.run(OsUser.asServerUser(cmd), password(), TIMEOUT);
+        cmd.addAll(connection(where, target));
+        cmd.addAll(List.of("-d", Env.get().database(), where.path(dump.file())));
+        where.run(password(), TIMEOUT, cmd);
     }
 
-    /** The restore a student types (without a list of entries to skip). */
-    public static String restoreCommand(Node target, Path file) {
-        return "pg_restore --no-owner " + String.join(" ", connection(target)) + " -d " + Env.get().database() + " " + file;
+    /** The {@code pg_dump} a student types for {@link #dump}, into {@code file}. */
+    static String dumpCommand(ToolHost where, Node source, String file) {
+        var cmd = new ArrayList<>(List.of("pg_dump", "-Fc"));
+        cmd.addAll(connection(where, source));
+        cmd.addAll(List.of("-f", file, Env.get().database()));
+        return where.typed(cmd);
     }
 
-    private static List<String> connection(Node node) {
-        return List.of("-h", node.host(), "-p", String.valueOf(node.port()), "-U", Env.get().superuser());
+    /** The {@code pg_restore} a student types for {@link #restore} of {@code file} (without a list of entries to skip). */
+    static String restoreCommand(ToolHost where, Node target, String file) {
+        var cmd = new ArrayList<>(List.of("pg_restore", "--no-owner"));
+        cmd.addAll(connection(where, target));
+        cmd.addAll(List.of("-d", Env.get().database(), file));
+        return where.typed(cmd);
+    }
+
+    private static List<String> connection(ToolHost where, Node node) {
+        var endpoint = where.reach(node);
+        return List.of("-h", endpoint.host(), "-p", String.valueOf(endpoint.port()), "-U", Env.get().superuser());
     }
 
     private static Map<String, String> password() {

@@ -1,6 +1,5 @@
 package labkit.cluster;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -29,37 +28,40 @@ public final class Pgpool implements Node, AutoCloseable {
 
     private final String name;
     private final int port;
-    private final Path dir;
+    private final ToolHost tools;
     private final List<NodeRuntime.Endpoint> backends;
     private final int clients;
     private final Path logDir;
-    private Process process;
+    /** pgpool's main process, once started. */
+    private long pid;
 
     /** One statement as pgpool sent it to backend {@code node} (0 is the main node). */
     public record Statement(int node, String sql) {}
 
-    private Pgpool(String name, int port, Path dir, List<NodeRuntime.Endpoint> backends, int clients, Path logDir) {
+    private Pgpool(String name, int port, ToolHost tools, List<NodeRuntime.Endpoint> backends, int clients, Path logDir) {
         this.name = name;
         this.port = port;
-        this.dir = dir;
+        this.tools = tools;
         this.backends = List.copyOf(backends);
         this.clients = clients;
         this.logDir = logDir;
     }
 
-    /** The program, or empty when pgpool-II is not installed (Debian: /usr/sbin/pgpool, off a user's PATH). */
+    /** The program on this machine, or empty when pgpool-II is not installed (Debian: /usr/sbin/pgpool, off a user's PATH). */
     public static Optional<Path> program() {
         return OsUser.which("pgpool").or(() -> Optional.of(Path.of("/usr/sbin/pgpool")).filter(Files::isExecutable));
     }
 
     /**
      * Configures and starts pgpool on the cluster's next port in front of {@code backends} (the
-     * first is the main node), for up to {@code clients} concurrent client connections. Returns
-     * once a client can connect through it; the cluster stops it at teardown.
+     * first is the main node; as the tool's folder reaches them), for up to {@code clients}
+     * concurrent client connections. It runs in the cluster's tool folder {@code name} (in compose:
+     * the service of that name, its port published). Returns once a client can connect through it;
+     * the cluster stops it at teardown.
      */
     public static Pgpool start(Cluster cluster, String name, List<NodeRuntime.Endpoint> backends, int clients) {
-        var pgpool = cluster.own(new Pgpool(name, cluster.nextPort(), cluster.folder(name), backends, clients,
-                cluster.logDir()));
+        int port = cluster.nextPort();
+        var pgpool = cluster.own(new Pgpool(name, port, cluster.toolService(name, port), backends, clients, cluster.logDir()));
         pgpool.configure();
         try {
             pgpool.start();
@@ -73,28 +75,18 @@ public final class Pgpool implements Node, AutoCloseable {
     @Override public String name() { return name; }
     @Override public String host() { return "127.0.0.1"; }
     @Override public int port() { return port; }
-    @Override public String runtime() { return "local"; }
+    @Override public String runtime() { return tools.kind(); }
 
-    public Path log() {
-        return dir.resolve("pgpool.log");
+    /** Its log, as pgpool sees it. */
+    public String log() {
+        return tools.path("pgpool.log");
     }
 
     @Override
     public void start() {
-        Path program = program().orElseThrow(() -> new LabException("pgpool-II is not installed: apt-get install pgpool2"));
-        try {
-            Files.deleteIfExists(dir.resolve("pgpool_status")); // else backends it saw down stay down
-        } catch (IOException e) {
-            throw new LabException("cannot remove " + dir.resolve("pgpool_status") + ": " + e.getMessage());
-        }
-        var cmd = OsUser.asServerUser(List.of(program.toString(), "-n", "-f", conf().toString(),
-                "-F", dir.resolve("pcp.conf").toString(), "-a", dir.resolve("pool_hba.conf").toString()));
-        try {
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())).start();
-        } catch (IOException e) {
-            throw new LabException("cannot start pgpool: " + e.getMessage());
-        }
+        tools.delete("pgpool_status"); // else backends it saw down stay down
+        pid = tools.startInBackground(List.of(tools.program("pgpool"), "-n", "-f", conf(), "-F", tools.path("pcp.conf"),
+                "-a", tools.path("pool_hba.conf")), "pgpool.log");
         waitUntilAccepting();
     }
 
@@ -104,22 +96,23 @@ public final class Pgpool implements Node, AutoCloseable {
         if (!isRunning()) {
             return;
         }
-        List<ProcessHandle> tree = processTree(); // taken now: children of an exited pgpool belong to init
         try {
-            Processes.run(OsUser.asServerUser(List.of(program().orElseThrow().toString(), "-f", conf().toString(),
-                    "-m", "fast", "stop")), Map.of(), Duration.ofSeconds(20));
-            waitForExit(tree, Duration.ofSeconds(15));
+            tools.run(Map.of(), Duration.ofSeconds(20), List.of(tools.program("pgpool"), "-f", conf(), "-m", "fast", "stop"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (tools.alive(pid) && System.nanoTime() < deadline) {
+                Wait.sleep(Duration.ofMillis(50));
+            }
         } catch (LabException e) {
             // it did not answer: killed below
         }
-        killAll(tree);
+        kill();
     }
 
     /** SIGKILL to pgpool and all its children. */
     @Override
     public void kill() {
-        if (process != null) {
-            killAll(processTree());
+        if (pid != 0) {
+            tools.killTree(pid);
         }
     }
 
@@ -127,14 +120,14 @@ public final class Pgpool implements Node, AutoCloseable {
     @Override
     public void close() {
         stop();
-        ServerLog.keep(log(), logDir, name + ".log");
+        tools.keep("pgpool.log", logDir, name + ".log");
     }
 
     /** Its name and how to stop it by hand (printed after --keep). */
     @Override
     public String toString() {
-        return "pgpool-II \"" + name + "\" on port " + port + " (stop: " + String.join(" ", OsUser.asServerUser(List.of(
-                program().map(Path::toString).orElse("pgpool"), "-f", conf().toString(), "-m", "fast", "stop"))) + ")";
+        return "pgpool-II \"" + name + "\" on port " + port + " (stop: "
+                + tools.commandLine(List.of(tools.program("pgpool"), "-f", conf(), "-m", "fast", "stop")) + ")";
     }
 
     @Override
@@ -145,28 +138,24 @@ public final class Pgpool implements Node, AutoCloseable {
     /** Lines for pgpool.conf; they take effect on {@link #reload()} (most) or a restart. */
     @Override
     public void appendConf(String lines) {
-        try {
-            Files.writeString(conf(), "\n" + lines.strip() + "\n", java.nio.file.StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new LabException("cannot write " + conf() + ": " + e.getMessage());
-        }
+        tools.write("pgpool.conf", String.join("\n", tools.read("pgpool.conf")) + "\n" + lines.strip() + "\n", false);
     }
 
     /** {@code pgpool reload}: pgpool reads its configuration again. */
     @Override
     public void reload() {
-        Processes.run(OsUser.asServerUser(List.of(program().orElseThrow().toString(), "-f", conf().toString(), "reload")),
-                Map.of(), Duration.ofSeconds(20));
+        tools.run(Map.of(), Duration.ofSeconds(20), List.of(tools.program("pgpool"), "-f", conf(), "reload"));
     }
 
     @Override
     public boolean isRunning() {
-        return process != null && process.isAlive();
+        return pid != 0 && tools.alive(pid);
     }
 
     @Override
     public List<String> logTail(int lines) {
-        return ServerLog.tail(log(), lines);
+        List<String> all = tools.read("pgpool.log");
+        return all.subList(Math.max(0, all.size() - lines), all.size());
     }
 
     @Override
@@ -191,16 +180,17 @@ public final class Pgpool implements Node, AutoCloseable {
         return found;
     }
 
-    private Path conf() {
-        return dir.resolve("pgpool.conf");
+    private String conf() {
+        return tools.path("pgpool.conf");
     }
 
     private void configure() {
         var env = Env.get();
+        String dir = tools.dir();
         var conf = new StringBuilder("""
                 # written by the kit: statement-based replication to every backend
                 backend_clustering_mode = 'native_replication'
-                listen_addresses = '127.0.0.1'
+                listen_addresses = '%s'
                 port = %d
                 unix_socket_directories = '%s'
                 pcp_listen_addresses = ''           # PCP on the socket only: no TCP port to find
@@ -218,24 +208,17 @@ public final class Pgpool implements Node, AutoCloseable {
                 health_check_period = 0
                 sr_check_period = 0
                 log_per_node_statement = on         # the log shows what each backend was sent
-                """.formatted(port, dir, dir, dir.resolve("pgpool.pid"), dir, clients, dir.resolve("pool_passwd")));
+                """.formatted(tools.listenAddress(), tools.listenPort(port), dir, dir, tools.path("pgpool.pid"), dir, clients,
+                tools.path("pool_passwd")));
         for (int i = 0; i < backends.size(); i++) {
             var b = backends.get(i);
             conf.append("backend_hostname%d = '%s'%nbackend_port%d = %d%nbackend_weight%d = 1%nbackend_flag%d = 'ALLOW_TO_FAILOVER'%n"
                     .formatted(i, b.host(), i, b.port(), i, i));
         }
-        try {
-            Files.createDirectories(dir);
-            Files.writeString(conf(), conf);
-            Files.writeString(dir.resolve("pool_passwd"), env.superuser() + ":TEXT" + env.superuserPassword() + "\n");
-            Files.setPosixFilePermissions(dir.resolve("pool_passwd"),
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            Files.writeString(dir.resolve("pcp.conf"), "");
-            Files.writeString(dir.resolve("pool_hba.conf"), "");
-        } catch (IOException e) {
-            throw new LabException("cannot write pgpool's configuration in " + dir + ": " + e.getMessage());
-        }
-        OsUser.chown(dir);
+        tools.write("pgpool.conf", conf.toString(), false);
+        tools.write("pool_passwd", env.superuser() + ":TEXT" + env.superuserPassword() + "\n", true);
+        tools.write("pcp.conf", "", false);
+        tools.write("pool_hba.conf", "", false);
     }
 
     /** Until a login through pgpool works; an error pgpool itself answers (not a refused connection) ends the wait. */
@@ -262,26 +245,5 @@ public final class Pgpool implements Node, AutoCloseable {
     private String lastError() {
         return logTail(50).stream().filter(l -> l.contains("FATAL") || l.contains("ERROR")).reduce((a, b) -> b)
                 .orElse("no error logged");
-    }
-
-    private List<ProcessHandle> processTree() {
-        if (process == null) {
-            return List.of();
-        }
-        var all = new ArrayList<>(process.descendants().toList());
-        all.add(process.toHandle());
-        return all;
-    }
-
-    private static void killAll(List<ProcessHandle> tree) {
-        tree.forEach(ProcessHandle::destroyForcibly);
-        waitForExit(tree, Duration.ofSeconds(10));
-    }
-
-    private static void waitForExit(List<ProcessHandle> tree, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (tree.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
-            Wait.sleep(Duration.ofMillis(50));
-        }
     }
 }

@@ -29,9 +29,10 @@ final class Runtimes {
 
     /** The compose project is named after the lab, so a student finds it with docker compose -p pglab-lab02. */
     private static NodeRuntime docker(ClusterOptions options, Narrator narrator) {
-        String asked = options.pgVersion() != null ? options.pgVersion() : Env.get().pgMajor();
+        String asked = options.pgVersion() != null ? options.pgVersion()
+                : options.dockerMajor() != null ? options.dockerMajor() : Env.get().pgMajor();
         String major = newEnough(options, PgBinaries.parseMajor(asked), asked, narrator);
-        String image = DockerRuntime.imageFromEnvironment();
+        String image = DockerRuntime.imageFromEnvironment(options.dockerImage());
         var runtime = new DockerRuntime("pglab-" + options.name(), image, major, options.logDir(), narrator::progress);
         narrator.event("Using the image " + image + ":" + major + " with " + runtime.composeVersion()
                 + " (compose project " + runtime.project() + ")");

@@ -12,7 +12,7 @@ public record CrossVersion(String from, String to, boolean works, String error) 
 
     /**
      * Runs {@code attempt}; a {@link LabException} out of it is the refusal, recorded as the
-     * server's FATAL line when the message quotes one (the log's path left out), else as it is.
+     * server's FATAL line when the message quotes one (where to read the log left out), else as it is.
      */
     public static CrossVersion tried(String from, String to, Runnable attempt) {
         try {
@@ -21,7 +21,7 @@ public record CrossVersion(String from, String to, boolean works, String error) 
         } catch (LabException e) {
             String message = e.getMessage();
             int fatal = message.indexOf("FATAL");
-            String error = fatal < 0 ? message : message.substring(fatal).replaceAll(" \\(full log: .*\\)$", "");
+            String error = fatal < 0 ? message : message.substring(fatal).replaceAll(" \\((full log: |see `).*\\)$", "");
             return new CrossVersion(from, to, false, error);
         }
     }

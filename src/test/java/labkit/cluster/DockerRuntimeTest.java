@@ -27,6 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DockerRuntimeTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final DockerTestImage MECHANISMS = DockerTestImage.MECHANISMS;
+    private static final DockerTestImage MECHANISMS_NEWER = DockerTestImage.MECHANISMS_NEWER;
 
     @TempDir Path logs;
 
@@ -167,6 +169,64 @@ class DockerRuntimeTest {
         var e = assertThrows(LabException.class, () -> new DockerRuntime("pglab-test-tag", "postgres:17", "18",
                 logs, line -> {}));
         assertTrue(e.getMessage().contains("without a tag") && e.getMessage().contains("--pg-version"), e.getMessage());
+    }
+
+    @Test
+    void aServiceComposeYamlLacksIsOneClearError() {
+        DockerTestImage.CURRENT.assumeReady();
+        try (var runtime = new DockerRuntime("pglab-test-service-" + ProcessHandle.current().pid(),
+                DockerTestImage.CURRENT.repository(), DockerTestImage.CURRENT.major(), logs, line -> {})) {
+            var e = assertThrows(LabException.class, () -> runtime.createPrimary("postgres-elsewhere", 1));
+            assertTrue(e.getMessage().contains("no \"postgres-elsewhere\"") && e.getMessage().contains("postgres-from-dump"),
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * lab05's nodes on its images (docker/mechanisms-image): services by any name, a node of the newer
+     * major beside the leader's, and a primary of its own refused as a standby of another cluster.
+     */
+    @Test
+    void mechanismsNodesOfTwoMajorsAndAStandbyAsItIs() throws Exception {
+        MECHANISMS.assumeReady();
+        MECHANISMS_NEWER.assumeReady();
+        String project = "pglab-test-mechanisms-" + ProcessHandle.current().pid();
+        Narrator narrator = new Narrator() {
+            @Override public void event(String text) {}
+            @Override public void result(String text) {}
+            @Override public void progress(String text) {}
+        };
+        try (var runtime = new DockerRuntime(project, MECHANISMS.repository(), MECHANISMS.major(), logs, line -> {});
+             var newerRuntime = runtime.ofMajor(MECHANISMS_NEWER.major(), narrator)) {
+            Node leader = runtime.createPrimary(DockerRuntime.PRIMARY, freePort());
+            Node fromDump = runtime.createPrimary("postgres-from-dump", freePort());
+            assertEquals("postgres-from-dump", Sql.scalar(fromDump, "SHOW cluster_name"));
+            assertTrue(fromDump.version().startsWith(MECHANISMS.major() + "."), fromDump.version());
+            // PL/Perl of the server's own version (Bucardo's control database needs it).
+            Sql.exec(fromDump, "CREATE EXTENSION plperl");
+            Node newer = newerRuntime.createPrimary("postgres-logical", freePort());
+            assertTrue(newer.version().startsWith(MECHANISMS_NEWER.major() + "."), newer.version());
+            Sql.exec(newer, "CREATE EXTENSION plperl");
+
+            fromDump.stop();
+            runtime.followAsIs(fromDump, leader, runtime.endpointSeenFromNodes(leader));
+            assertTrue(inRecovery(fromDump));
+            var refusal = ServerLog.waitFor(fromDump, "database system identifier differs", WAIT);
+            assertFalse(refusal.isEmpty(), String.join("\n", fromDump.logTail(30)));
+            assertEquals("postgres_from_dump", Sql.scalar(leader,
+                    "SELECT slot_name FROM pg_replication_slots WHERE slot_name = 'postgres_from_dump'"));
+        }
+        assertEquals("", docker("ps", "-aq", "--filter", "label=com.docker.compose.project=" + project));
+        assertEquals("", docker("volume", "ls", "-q", "--filter", "label=com.docker.compose.project=" + project));
+        assertTrue(Files.readString(logs.resolve("postgres-logical.log")).contains("ready to accept connections"));
+    }
+
+    @Test
+    void portVariablesFollowTheServiceNames() {
+        assertEquals("PRIMARY_PORT", DockerRuntime.portVariable(DockerRuntime.PRIMARY));
+        assertEquals("STANDBY2_PORT", DockerRuntime.portVariable(DockerRuntime.STANDBY2));
+        assertEquals("FROM_DUMP_PORT", DockerRuntime.portVariable("postgres-from-dump"));
+        assertEquals("STANDBY_18_PORT", DockerRuntime.portVariable("postgres-standby-18"));
     }
 
     private static boolean inRecovery(Node node) {

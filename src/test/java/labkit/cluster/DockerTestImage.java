@@ -22,6 +22,10 @@ import java.util.Map;
 public record DockerTestImage(String repository, String major) {
     public static final DockerTestImage CURRENT = fromEnvironment("PGLAB_TEST_IMAGE", "pglab/postgres-test:18");
     public static final DockerTestImage OLD = fromEnvironment("PGLAB_TEST_IMAGE_OLD", "pglab/postgres-test:15");
+    /** lab05's images (docker/mechanisms-image/build.sh): the leader's major and the newer one. */
+    public static final DockerTestImage MECHANISMS = fromEnvironment("PGLAB_TEST_MECHANISMS_IMAGE", "pglab/mechanisms:17");
+    public static final DockerTestImage MECHANISMS_NEWER =
+            fromEnvironment("PGLAB_TEST_MECHANISMS_IMAGE_NEWER", "pglab/mechanisms:18");
 
     /** An image named repository:major, from an environment variable or the default. */
     static DockerTestImage fromEnvironment(String variable, String fallback) {
@@ -44,8 +48,8 @@ public record DockerTestImage(String repository, String major) {
     public void assumeReady() {
         require(DockerRuntime.available(), "no Docker engine answers (start dockerd to run the Docker tests)");
         try (var engine = DockerEngine.connect()) {
-            require(engine.hasImage(name()), "no image " + name() + " (build it with docker/test-image/build.sh "
-                    + major + ")");
+            require(engine.hasImage(name()), "no image " + name() + " (build it with docker/"
+                    + (repository.endsWith("/mechanisms") ? "mechanisms-image" : "test-image") + "/build.sh " + major + ")");
         }
     }
 

@@ -141,7 +141,7 @@ class Lab05LocalTest {
      * The first of {@link #PORTS} free ports in a row on 127.0.0.1, below the ephemeral range (the
      * lab's links listen on ephemeral ports: they must not take one of its nodes' ports).
      */
-    private static int freePorts() throws IOException {
+    static int freePorts() throws IOException {
         for (int first = 15500; first + PORTS < 32768; first += PORTS) {
             if (IntStream.range(first, first + PORTS).allMatch(Cluster::portFree)) {
                 return first;

@@ -26,6 +26,17 @@ class CrossVersionTest {
     }
 
     @Test
+    void aRefusalInAContainerKeepsFatalAndDetailWithoutTheLogsCommand() {
+        var cross = CrossVersion.tried("17.12", "18.6", () -> {
+            throw new LabException("node postgres-standby-18 stopped: FATAL:  database files are incompatible with server "
+                    + "DETAIL:  The data directory was initialized by PostgreSQL version 17 "
+                    + "(see `docker compose -p pglab-lab05 logs postgres-standby-18`)");
+        });
+        assertEquals("FATAL:  database files are incompatible with server DETAIL:  The data directory was initialized by "
+                + "PostgreSQL version 17", cross.error());
+    }
+
+    @Test
     void anAttemptThatGoesThroughWorksWithNoError() {
         var cross = CrossVersion.tried("15.18", "17.6", () -> {});
         assertTrue(cross.works());
