@@ -24,12 +24,14 @@ import labkit.cluster.Wait;
 import labkit.measure.Compare;
 import labkit.measure.CrossVersion;
 import labkit.measure.Phases;
+import labkit.notebook.Checked;
 import labkit.notebook.DurationConverter;
 import labkit.notebook.Lab;
 import labkit.notebook.LabOptions;
 import labkit.notebook.MechanismReport;
 import labkit.notebook.SideBySide;
 import labkit.notebook.StatementPitfalls;
+import labkit.notebook.WorkloadOptions;
 import labkit.workload.Pagila;
 import labkit.workload.PagilaOps;
 import picocli.CommandLine.Command;
@@ -47,7 +49,7 @@ import picocli.CommandLine.Option;
                 "PostgreSQL. Docker: nodes, Bucardo and pgpool-II in containers of",
                 "pglab/mechanisms:17 and :18 (docker/mechanisms-image); the leader runs 17.",
                 "Results: out/lab05/summary.json, mechanisms.png, per-second.csv, writes.csv."})
-class Lab05 implements Callable<Integer> {
+class Lab05 implements Callable<Integer>, Checked {
     private static final List<String> MECHANISMS = List.of("physical", "logical", "trigger", "statement");
     /** The tables the workload and the probes write; payment may be partitioned (the official Pagila): its leaves. */
     private static final String SYNCED_TABLES = "SELECT string_agg(t, ',' ORDER BY t) FROM (SELECT relid::regclass::text AS t "
@@ -92,11 +94,18 @@ class Lab05 implements Callable<Integer> {
         Lab.main(new Lab05(), args);
     }
 
+    /** Each of the five phases needs writes enough for a p90, and the links stay within what a region away means. */
+    @Override
+    public void check() {
+        Checked.require(rate > 0 && rate <= WorkloadOptions.MAX_RATE, "--rate", rate, "more than 0 and at most "
+                + (int) WorkloadOptions.MAX_RATE + " per second");
+        Checked.require(users >= 1 && users <= WorkloadOptions.MAX_USERS, "--users", users, "1 to " + WorkloadOptions.MAX_USERS);
+        Checked.requireBetween("--phase", phase, Duration.ofSeconds(3), Duration.ofMinutes(10));
+        Checked.requireBetween("--link-delay", linkDelay, Duration.ZERO, Duration.ofSeconds(10));
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (rate <= 0 || users < 1 || phase.compareTo(Duration.ofSeconds(3)) < 0) {
-            throw new LabException("--rate must be > 0, --users >= 1 and --phase at least 3s");
-        }
         lab = Lab.start("lab05", "Module 5: Replication Mechanisms, Side by Side", options);
         summary = lab.summary();
         var onDocker = lab.clusterOptions().onDocker(ReplicationTools.DOCKER_IMAGE, ReplicationTools.DOCKER_MAJOR);

@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
 /** Options of the labs that run the mixed workload over a replication link. */
 public class WorkloadOptions implements Checked {
     /** Beyond this the workload's own client, not the server, would set the pace on this kind of machine. */
-    static final double MAX_RATE = 20_000;
+    public static final double MAX_RATE = 20_000;
     /** Each node takes 100 connections (max_connections); the lab's own probes and samplers need a few. */
-    static final int MAX_USERS = 80;
+    public static final int MAX_USERS = 80;
     @Option(names = "--rate", defaultValue = "200", paramLabel = "N",
             description = "Writes (new rentals) arriving per second, whatever the server does. Default: ${DEFAULT-VALUE}.")
     public double rate;

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BadInputTest {
     private static final List<String> LABS = List.of("lab01-basebackup.java", "lab02-async.java", "lab03-sync.java",
-            "lab04-ha.java", "lab06-consistency.java");
+            "lab04-ha.java", "lab05-mechanisms.java", "lab06-consistency.java");
     /** How long each lab's --help takes here, once JBang has built it: the time to start a lab's JVM at all. */
     private static final java.util.Map<String, Double> HELP_SECONDS = new java.util.HashMap<>();
 
@@ -56,7 +56,9 @@ class BadInputTest {
                 Arguments.of("lab02-async.java", List.of("--run-for", "0s"), "--run-for"),
                 Arguments.of("lab03-sync.java", List.of("--phase", "0s"), "--phase"),
                 Arguments.of("lab03-sync.java", List.of("--phase", "5s", "--rate", "10"), "long enough for 200 writes"),
-                Arguments.of("lab04-ha.java", List.of("--outage", "0s"), "--outage"));
+                Arguments.of("lab04-ha.java", List.of("--outage", "0s"), "--outage"),
+                Arguments.of("lab05-mechanisms.java", List.of("--rate", "0"), "--rate 0: must be more than 0"),
+                Arguments.of("lab05-mechanisms.java", List.of("--phase", "1s"), "--phase 1000ms: must be 3s to 10m"));
     }
 
     @ParameterizedTest(name = "{0} {1}")
