@@ -309,12 +309,14 @@ public final class Cluster implements AutoCloseable {
             return;
         }
         interrupted = true;
+        TeardownTimes.mark("hook started");
         boolean stopped = !OPEN.isEmpty();
         try {
             stopped |= beforeInterruptedTeardown.getAsBoolean();
         } catch (RuntimeException e) {
             System.err.println("could not stop the lab: " + e);
         }
+        TeardownTimes.mark("lab stopped");
         boolean kept = false;
         for (Cluster cluster : OPEN) {
             try {
@@ -328,6 +330,7 @@ public final class Cluster implements AutoCloseable {
             System.err.println(kept ? "interrupted: the lab stopped; its cluster stays up (--keep)"
                     : "interrupted: the lab stopped and removed everything it had started");
         }
+        TeardownTimes.mark("hook done");
     }
 
     /** True once the JVM is shutting down under the lab (Ctrl+C, SIGTERM): what fails then is a consequence. */
@@ -362,7 +365,9 @@ public final class Cluster implements AutoCloseable {
                     System.err.println("could not stop " + resource + ": " + e.getMessage());
                 }
             }
+            TeardownTimes.mark("owned closed");
             links.forEach(Link::close);
+            TeardownTimes.mark("links closed");
             otherMajors.values().forEach(NodeRuntime::close);
             runtime.close();
         } finally {

@@ -22,6 +22,7 @@ import labkit.cluster.LabException;
 import labkit.cluster.Narrator;
 import labkit.cluster.Node;
 import labkit.cluster.Sql;
+import labkit.cluster.TeardownTimes;
 import picocli.CommandLine;
 import tech.tablesaw.api.Table;
 
@@ -165,7 +166,9 @@ public final class Lab implements Narrator {
             lab.gate.onlyFrom(Thread.currentThread());
         }
         lab.thread.interrupt();
+        TeardownTimes.mark("console closed, lab thread interrupted");
         lab.writeInterruptedSummary();
+        TeardownTimes.mark("summary written");
         lab.page.stoppedBy("interrupted: the lab stopped");
         return true;
     }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * hand; here one each, so that CI stays in its time budget.
  */
 class SigintTeardownTest {
-    private static final Pattern TOTAL = Pattern.compile("total: passed (\\d+)/(\\d+) interrupted runs");
+    private static final Pattern TOTAL = Pattern.compile("total: passed (\\d+)/(\\d+) moments \\((\\d+) interrupted a running lab");
 
     @Test
     void ctrlCAtASeededMomentOfLab02AndLab04() throws Exception {
@@ -32,7 +32,8 @@ class SigintTeardownTest {
         System.out.println(output);
         var total = TOTAL.matcher(output);
         assertTrue(total.find(), output);
-        assertEquals(2, Integer.parseInt(total.group(2)), "both runs were to be interrupted: " + output);
+        assertEquals(2, Integer.parseInt(total.group(2)), output);
+        assertEquals(2, Integer.parseInt(total.group(3)), "both moments were to find the lab running: " + output);
         assertEquals(total.group(2), total.group(1), output);
         assertEquals(0, bench.exitValue(), output);
     }
