@@ -387,10 +387,14 @@ public final class Cluster implements AutoCloseable {
             }
         }
         narrator.result("The cluster stays up (--keep). Connect with:");
+        var kept = new java.util.ArrayList<KeptNode>();
         for (Node n : nodes.stream().filter(Node::isRunning).toList()) {
-            narrator.result("  " + n.name() + " (" + state(n) + "): " + n.psqlCommand()
+            KeptNode state = KeptNode.of(n);
+            kept.add(state);
+            narrator.result("  " + n.name() + " (" + state.describe() + "): " + n.psqlCommand()
                     + "    (JDBC: " + n.jdbcUrl(Env.get().database()) + ")");
         }
+        narrator.kept(kept);
         owned.forEach(resource -> narrator.result("  " + resource + " stays up too"));
         narrator.result("Tear it down with:\n  " + String.join(" && ", allRuntimes().stream().map(NodeRuntime::teardownHint).toList()));
     }
@@ -399,19 +403,6 @@ public final class Cluster implements AutoCloseable {
         var all = new java.util.ArrayList<>(List.of(runtime));
         all.addAll(otherMajors.values());
         return all;
-    }
-
-    /** A node's role as it is now: primary, or standby and what its WAL receiver does. */
-    private static String state(Node node) {
-        try {
-            if (!node.inRecovery()) {
-                return "primary";
-            }
-            return "standby, " + Sql.scalar(node, "SELECT coalesce((SELECT status || ' from ' || sender_host || ':' "
-                    + "|| sender_port FROM pg_stat_wal_receiver), 'not streaming')");
-        } catch (RuntimeException e) {
-            return "state unknown: " + e.getMessage();
-        }
     }
 
     /**

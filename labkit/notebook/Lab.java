@@ -286,6 +286,16 @@ public final class Lab implements Narrator {
         });
     }
 
+    /**
+     * --keep: the nodes left up as they are when the lab exits (after the kept standbys stream
+     * directly), in summary.json's "keptAtExit"; what the lab measured during its run stays as it was.
+     */
+    @Override
+    public void kept(java.util.List<labkit.cluster.KeptNode> nodes) {
+        ObjectNode kept = summary.putObject("keptAtExit");
+        nodes.forEach(node -> kept.set(node.name(), JSON.valueToTree(node)));
+    }
+
     /** A line of the live monitor: like a result, without emphasis (there is one a second). */
     public void live(String line) {
         endProgress();
