@@ -7,10 +7,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Where the time of a teardown goes: with PGLAB_TEARDOWN_TIMES=&lt;file&gt; set, each part of it
- * appends "&lt;epoch ms&gt; &lt;part&gt; (cpu &lt;ms&gt;)" to that file, the CPU time the marking thread
- * has used so far: a part that took long with little CPU waited (for the disk, say), one with as
- * much CPU as time was busy or starved. bench/sigint-teardown compares the marks with the moment
- * it sent the signal. Unset, nothing is written.
+ * appends "&lt;epoch ms&gt; &lt;part&gt; (cpu &lt;ms&gt;, queued &lt;ms&gt;)" to that file: how long the
+ * marking thread has run so far, and waited for a CPU (a busy machine). A part that took longer
+ * than both grew by was blocked (on the disk, say). bench/sigint-teardown compares the marks with
+ * the moment it sent the signal. Unset, nothing is written.
  */
 public final class TeardownTimes {
     private static final String FILE = System.getenv("PGLAB_TEARDOWN_TIMES");
@@ -31,14 +31,14 @@ public final class TeardownTimes {
     }
 
     /**
-     * " (cpu N)": this thread's user + system time in ms, from /proc/thread-self/stat (ticks of
-     * 10 ms; the JVM's management beans would load classes mid-teardown). Empty without /proc.
+     * " (cpu N, queued M)": the ms this thread has run on a CPU and waited for one while runnable, so
+     * far (/proc/thread-self/schedstat; the JVM's management beans would load classes mid-teardown).
+     * The rest of a part's time it was blocked: on the disk, a lock, a process. Empty without /proc.
      */
     private static String cpu() {
         try {
-            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return " (cpu " + (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10 + ")";
+            String[] schedstat = Files.readString(Path.of("/proc/thread-self/schedstat")).strip().split(" ");
+            return " (cpu " + Long.parseLong(schedstat[0]) / 1_000_000 + ", queued " + Long.parseLong(schedstat[1]) / 1_000_000 + ")";
         } catch (IOException | RuntimeException e) {
             return "";
         }
