@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
                 "after each fix. Then two writable nodes replicate to each other (6.3).",
                 "Results: out/lab06/summary.json, history.jsonl and PNG charts."})
 class Lab06 implements Callable<Integer>, Checked {
-    @Mixin LabOptions options;
+    /** With --port, 6.3 takes the ports after 6.1's three: five in all. */
+    @Mixin LabOptions options = new LabOptions().usingPorts(5);
 
     @Option(names = "--link-delay", defaultValue = "25ms", converter = DurationConverter.class, paramLabel = "DURATION",
             description = "One-way delay to the standby in another region, and between the two leaders of 6.3. "
@@ -70,14 +71,11 @@ class Lab06 implements Callable<Integer>, Checked {
         Lab.main(new Lab06(), args);
     }
 
-    /** Each probe needs time for a client's write and its three reads; with --port, 6.3 takes the ports after 6.1's three. */
+    /** Each probe needs time for a client's write and its three reads. */
     @Override
     public void check() {
         Checked.require(clients >= 1 && clients <= 100, "--clients", clients, "1 to 100");
         Checked.require(probeTime.toMillis() >= 1000, "--probe-time", probeTime.toMillis() + "ms", "at least 1s");
-        if (options.port != null) {
-            options.requireFreePorts(options.port, 5);
-        }
     }
 
     @Override

@@ -23,6 +23,7 @@ import labkit.cluster.PgBinaries;
 import labkit.cluster.PgInstall;
 import labkit.cluster.Ports;
 import labkit.notebook.CascadingStandby;
+import labkit.notebook.Checked;
 import labkit.notebook.Charts;
 import labkit.notebook.Lab;
 import labkit.notebook.Lab04Failover;
@@ -56,7 +57,7 @@ import picocli.CommandLine.Option;
                 "Patroni's REST APIs from N+20, etcd on N+30 and N+31).",
                 "The built-in workload only (--load builtin), through PgJDBC's multi-host URL.",
                 "Results: out/lab07/summary.json, CSV and PNG charts."})
-class Lab07 implements Callable<Integer> {
+class Lab07 implements Callable<Integer>, Checked {
     private static final Duration STEADY = Duration.ofSeconds(4);
     private static final String PRIMARY = "postgres-primary";
     private static final String STANDBY = "postgres-standby";
@@ -65,7 +66,8 @@ class Lab07 implements Callable<Integer> {
     /** Longer than the commits of 7.5 wait for a standby, so that they show as waits and not as broken connections. */
     private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(15);
 
-    @Mixin LabOptions options;
+    /** Servers from --port, their links from +10, Patroni's REST APIs from +20, etcd on +30 and +31. */
+    @Mixin LabOptions options = new LabOptions().usingPorts(Patroni.PORTS);
     @Mixin WorkloadOptions load;
 
     @Option(names = "--ttl", defaultValue = "10", paramLabel = "SECONDS",
@@ -86,6 +88,15 @@ class Lab07 implements Callable<Integer> {
 
     public static void main(String... args) {
         Lab.main(new Lab07(), args);
+    }
+
+    /** Patroni's own rule: a leader must be able to retry a failed etcd update twice within one ttl. */
+    @Override
+    public void check() {
+        Checked.require(loopWait >= 1, "--loop-wait", loopWait, "at least 1 (seconds)");
+        Checked.require(retryTimeout >= 1, "--retry-timeout", retryTimeout, "at least 1 (seconds)");
+        Checked.require(ttl >= loopWait + 2 * retryTimeout && ttl <= 3600, "--ttl", ttl, "at least --loop-wait + 2 * "
+                + "--retry-timeout (here " + (loopWait + 2 * retryTimeout) + ", Patroni's rule) and at most 3600 (seconds)");
     }
 
     private Lab lab;

@@ -25,4 +25,8 @@ void startWorkload() { playground.startWorkload(); }
 void stopWorkload() { playground.stopWorkload(); }
 void audit(Node node) { playground.audit(node); }
 void rejoin(Node oldPrimary, Node newPrimary) { playground.rejoin(oldPrimary, newPrimary); }
+void kill(Node node) { playground.kill(node); }
+void stop(Node node) { playground.stop(node); }
+void start(Node node) { playground.start(node); }
+void promote(Node node) { playground.promote(node); }
 void help() { playground.help(); }

@@ -320,12 +320,14 @@ public final class Cluster implements AutoCloseable {
             return;
         }
         interrupted = true;
+        TeardownTimes.mark("hook started");
         boolean stopped = !OPEN.isEmpty();
         try {
             stopped |= beforeInterruptedTeardown.getAsBoolean();
         } catch (RuntimeException e) {
             System.err.println("could not stop the lab: " + e);
         }
+        TeardownTimes.mark("lab stopped");
         boolean kept = false;
         for (Cluster cluster : OPEN) {
             try {
@@ -339,6 +341,7 @@ public final class Cluster implements AutoCloseable {
             System.err.println(kept ? "interrupted: the lab stopped; its cluster stays up (--keep)"
                     : "interrupted: the lab stopped and removed everything it had started");
         }
+        TeardownTimes.mark("hook done");
     }
 
     /** True once the JVM is shutting down under the lab (Ctrl+C, SIGTERM): what fails then is a consequence. */
@@ -373,7 +376,9 @@ public final class Cluster implements AutoCloseable {
                     System.err.println("could not stop " + resource + ": " + e.getMessage());
                 }
             }
+            TeardownTimes.mark("owned closed");
             links.forEach(Link::close);
+            TeardownTimes.mark("links closed");
             otherMajors.values().forEach(NodeRuntime::close);
             runtime.close();
         } finally {
@@ -393,10 +398,14 @@ public final class Cluster implements AutoCloseable {
             }
         }
         narrator.result("The cluster stays up (--keep). Connect with:");
+        var kept = new java.util.ArrayList<KeptNode>();
         for (Node n : nodes.stream().filter(Node::isRunning).toList()) {
-            narrator.result("  " + n.name() + " (" + state(n) + "): " + n.psqlCommand()
+            KeptNode state = KeptNode.of(n);
+            kept.add(state);
+            narrator.result("  " + n.name() + " (" + state.describe() + "): " + n.psqlCommand()
                     + "    (JDBC: " + n.jdbcUrl(Env.get().database()) + ")");
         }
+        narrator.kept(kept);
         owned.forEach(resource -> narrator.result("  " + resource + " stays up too"));
         narrator.result("Tear it down with:\n  " + String.join(" && ", allRuntimes().stream().map(NodeRuntime::teardownHint).toList()));
     }
@@ -405,19 +414,6 @@ public final class Cluster implements AutoCloseable {
         var all = new java.util.ArrayList<>(List.of(runtime));
         all.addAll(otherMajors.values());
         return all;
-    }
-
-    /** A node's role as it is now: primary, or standby and what its WAL receiver does. */
-    private static String state(Node node) {
-        try {
-            if (!node.inRecovery()) {
-                return "primary";
-            }
-            return "standby, " + Sql.scalar(node, "SELECT coalesce((SELECT status || ' from ' || sender_host || ':' "
-                    + "|| sender_port FROM pg_stat_wal_receiver), 'not streaming')");
-        } catch (RuntimeException e) {
-            return "state unknown: " + e.getMessage();
-        }
     }
 
     /**

@@ -152,9 +152,19 @@ final class DockerEngine implements AutoCloseable {
 
     /** SIGKILL to the container's first process: the kernel ends every other process of the container with it. */
     void kill(String id) {
+        signalKill(id);
+        awaitExit(id);
+    }
+
+    /** SIGKILL to the container's first process, if it runs; returns at once. */
+    void signalKill(String id) {
         if (running(id)) {
             client.killContainerCmd(id).exec();
         }
+    }
+
+    /** Returns once the container has stopped (30 s at most). */
+    void awaitExit(String id) {
         client.waitContainerCmd(id).start().awaitStatusCode(30, TimeUnit.SECONDS);
     }
 

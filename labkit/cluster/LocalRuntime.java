@@ -197,18 +197,29 @@ final class LocalRuntime implements NodeRuntime {
         return String.join("; ", steps);
     }
 
-    /** Crash-stops what is still running (nothing to keep), each node on its own; saves the logs, removes the work dir. */
+    /**
+     * Crash-stops what is still running (nothing to keep): SIGKILL to every node first, then one
+     * bounded wait for all of them, so that they go down together; one that will not go does not
+     * keep the others. Then the logs are kept and the work dir removed.
+     */
     @Override
     public void close() {
-        for (LocalNode node : nodes) {
+        var killed = new java.util.LinkedHashMap<LocalNode, List<ProcessHandle>>();
+        nodes.forEach(node -> killed.put(node, Postmaster.signalKill(node.dataDir())));
+        TeardownTimes.mark("SIGKILL sent to every node");
+        long deadline = Postmaster.killDeadline();
+        killed.forEach((node, processes) -> {
             try {
-                node.kill();
+                Postmaster.awaitGone(processes, node.name(), deadline);
             } catch (RuntimeException e) {
                 System.err.println("could not stop " + node.name() + ": " + e.getMessage());
             }
-            copyLog(node);
-        }
+        });
+        TeardownTimes.mark("every node gone");
+        nodes.forEach(this::copyLog);
+        TeardownTimes.mark("logs kept");
         deleteTree(workDir);
+        TeardownTimes.mark("work dir removed");
     }
 
     /** Ports the kit chose (no --port) may move when another program takes one first: see {@link LocalNode#start}. */

@@ -20,4 +20,7 @@ public interface Narrator {
 
     /** A progress line for work whose total is unknown (a base backup, a download). */
     void progress(String text);
+
+    /** --keep: the nodes left up, as they are when the lab exits (the notebook puts them in summary.json). */
+    default void kept(java.util.List<KeptNode> nodes) {}
 }

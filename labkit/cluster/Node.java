@@ -125,10 +125,36 @@ public interface Node {
                 standby, "SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn", "t", timeout);
     }
 
-    /** On a standby whose primary is gone: waits until it has replayed all the WAL it received. */
+    /**
+     * On a standby whose primary is gone: waits until it has replayed all the WAL it received that
+     * can be replayed. A primary cut off in the middle of a record leaves that partial record at the
+     * end of what the standby received, and recovery never replays it (seen here: "invalid magic
+     * number 0000 in log segment", then replay stood still for good): so a replay position that
+     * stands still for 2 s while no WAL receiver streams counts as done.
+     */
     default void waitForReplayOfReceived(Duration timeout) {
-        Wait.until(name() + " has replayed all the WAL it received", this,
-                "SELECT pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn()", "t", timeout);
+        final Duration still = Duration.ofSeconds(2);
+        String query = "SELECT CASE WHEN pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 'all' "
+                + "WHEN EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 'streaming' "
+                + "ELSE pg_last_wal_replay_lsn()::text END";
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "";
+        long since = System.nanoTime();
+        while (true) {
+            String now = Sql.scalar(this, query);
+            if (now.equals("all") || now.equals(last) && !now.equals("streaming") && System.nanoTime() - since >= still.toNanos()) {
+                return;
+            }
+            if (!now.equals(last)) {
+                last = now;
+                since = System.nanoTime();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new LabException("timed out after " + timeout.toSeconds() + " s waiting for " + name()
+                        + " to replay the WAL it received: on " + name() + " `" + query + "` last saw " + last);
+            }
+            Wait.sleep(Duration.ofMillis(100));
+        }
     }
 
 }

@@ -31,25 +31,42 @@ final class Postmaster {
 
     /**
      * A crash: SIGKILL to the postmaster and each child by PID (they are not in the postmaster's
-     * process group). Returns once none of them runs: a killed process that nobody has reaped yet (a
-     * zombie) holds no port or file, and PID 1 of a container may take seconds to reap orphans, so
-     * zombies count as gone; the wait is bounded all the same.
+     * process group). Returns once none of them runs: see {@link #awaitGone}.
      */
     static void kill(Path dataDir, String node) {
+        awaitGone(signalKill(dataDir), node, killDeadline());
+    }
+
+    /** SIGKILL to the postmaster of {@code dataDir} and each of its children, if it runs; returns them all. */
+    static List<ProcessHandle> signalKill(Path dataDir) {
+        List<ProcessHandle> all = new ArrayList<>();
         of(dataDir).ifPresent(postmaster -> {
-            List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
-            all.add(0, postmaster);
+            all.add(postmaster);
+            all.addAll(postmaster.descendants().toList());
             all.forEach(ProcessHandle::destroyForcibly);
-            long deadline = System.nanoTime() + KILL_TIMEOUT.toNanos();
-            // onExit() of a process that is not our child is polled slowly; a crash is quick to check
-            while (all.stream().anyMatch(Postmaster::runs)) {
-                if (System.nanoTime() > deadline) {
-                    throw new LabException("node " + node + " still runs " + KILL_TIMEOUT.toSeconds()
-                            + " s after SIGKILL (PID " + postmaster.pid() + ")");
-                }
-                Wait.sleep(Duration.ofMillis(5));
-            }
         });
+        return all;
+    }
+
+    /**
+     * Returns once none of {@code killed} runs. A killed process that nobody has reaped yet (a
+     * zombie) holds no port or file, and PID 1 of a container may take seconds to reap orphans, so
+     * zombies count as gone; the wait ends at {@code deadline} (System.nanoTime) all the same.
+     */
+    static void awaitGone(List<ProcessHandle> killed, String node, long deadline) {
+        // onExit() of a process that is not our child is polled slowly; a crash is quick to check
+        while (killed.stream().anyMatch(Postmaster::runs)) {
+            if (System.nanoTime() > deadline) {
+                throw new LabException("node " + node + " still runs " + KILL_TIMEOUT.toSeconds()
+                        + " s after SIGKILL (PID " + killed.get(0).pid() + ")");
+            }
+            Wait.sleep(Duration.ofMillis(5));
+        }
+    }
+
+    /** How long a SIGKILLed server may take to be gone. */
+    static long killDeadline() {
+        return System.nanoTime() + KILL_TIMEOUT.toNanos();
     }
 
     /** Alive and not a zombie (state Z in /proc/PID/stat: dead, waiting to be reaped). */

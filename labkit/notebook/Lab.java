@@ -22,6 +22,7 @@ import labkit.cluster.LabException;
 import labkit.cluster.Narrator;
 import labkit.cluster.Node;
 import labkit.cluster.Sql;
+import labkit.cluster.TeardownTimes;
 import picocli.CommandLine;
 import tech.tablesaw.api.Table;
 
@@ -165,7 +166,9 @@ public final class Lab implements Narrator {
             lab.gate.onlyFrom(Thread.currentThread());
         }
         lab.thread.interrupt();
+        TeardownTimes.mark("console closed, lab thread interrupted");
         lab.writeInterruptedSummary();
+        TeardownTimes.mark("summary written");
         lab.page.stoppedBy("interrupted: the lab stopped");
         return true;
     }
@@ -288,6 +291,16 @@ public final class Lab implements Narrator {
             console.println("   " + Terminal.result(l));
             page.console(l);
         });
+    }
+
+    /**
+     * --keep: the nodes left up as they are when the lab exits (after the kept standbys stream
+     * directly), in summary.json's "keptAtExit"; what the lab measured during its run stays as it was.
+     */
+    @Override
+    public void kept(java.util.List<labkit.cluster.KeptNode> nodes) {
+        ObjectNode kept = summary.putObject("keptAtExit");
+        nodes.forEach(node -> kept.set(node.name(), JSON.valueToTree(node)));
     }
 
     /** A line of the live monitor: like a result, without emphasis (there is one a second). */

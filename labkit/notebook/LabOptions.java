@@ -85,13 +85,22 @@ public class LabOptions implements Checked {
         pgBin.ifPresent(bin -> Checked.require(Files.isExecutable(bin.resolve("postgres")), "--pg-bin", bin,
                 "the bin folder of a PostgreSQL install (it has no postgres program)"));
         if (port != null) {
-            requireFreePorts(port, 2);
+            requireFreePorts(port, portsUsed);
         }
         OutFolder.checkWritable(out != null ? out : Env.get().root().resolve("out"), "--out");
     }
 
+    /** How many ports from --port on the lab uses: 2 (a primary and its standby) unless {@link #usingPorts}. */
+    private int portsUsed = 2;
+
+    /** A lab that uses {@code count} ports from --port on: {@code @Mixin LabOptions options = new LabOptions().usingPorts(32);} */
+    public LabOptions usingPorts(int count) {
+        portsUsed = count;
+        return this;
+    }
+
     /** Refuses --port unless {@code port} … {@code port + count - 1} can be used and are free on 127.0.0.1. */
-    public void requireFreePorts(int first, int count) {
+    private void requireFreePorts(int first, int count) {
         int last = first + count - 1;
         Checked.require(first >= LOWEST_PORT && last <= HIGHEST_PORT, "--port", first, LOWEST_PORT + " to "
                 + (HIGHEST_PORT - count + 1) + " (this lab uses " + count + " ports from it on)");

@@ -116,9 +116,9 @@ public final class Playground {
                   lag()                           how far behind each standby is (pg_stat_replication)
                   startWorkload()  stopWorkload() rentals to the primary (%.0f/s), browsing a standby (%.0f/s)
                   audit(standby)                  acknowledged writes of the last workload missing there
-                  primary.kill()  .stop()  .start()   crash a node, stop it cleanly, start it again
+                  kill(primary)  stop(primary)  start(primary)   crash a node, stop it cleanly, start it again
                   link.cut()                      before a kill: WAL in flight never arrives (zone failure)
-                  standby.promote()               make a standby a primary (failover)
+                  promote(standby)                make a standby a primary (failover)
                   rejoin(primary, standby)        the old primary back as a standby of the new one
                   var old = primary; primary = standby; standby = old;   roles are variables: swap them
                   link.delay(Duration.ofMillis(200), Duration.ZERO)      a slower link: watch lag() grow
@@ -138,7 +138,7 @@ public final class Playground {
         attempt(() -> {
             var primaries = primaries();
             if (primaries.isEmpty()) {
-                lab.result("No node is a primary now (none runs out of recovery): promote one, e.g. standby.promote()");
+                lab.result("No node is a primary now (none runs out of recovery): promote one, e.g. promote(standby)");
             }
             primaries.forEach(p -> lab.show(p, LAG_QUERY));
             if (workload != null) {
@@ -184,6 +184,38 @@ public final class Playground {
                     DoubleColumn.create("write_p99_ms", Latency.round(Latency.percentileMs(latency, 99))),
                     LongColumn.create("reads_ok", lastRun.reads().stream().filter(LoadDriver.Read::ok).count()),
                     LongColumn.create("reads_failed", lastRun.reads().stream().filter(r -> !r.ok()).count())));
+        });
+    }
+
+    /** A crash (SIGKILL, or docker kill): the event is stamped when the signal went, as the labs' faults are. */
+    public void kill(Node node) {
+        attempt(() -> {
+            double at = lab.elapsed();
+            node.kill();
+            lab.eventAt(at, "Killed node \"" + node.name() + "\" (crash)");
+        });
+    }
+
+    /** A clean stop (pg_ctl stop -m fast, or docker stop). */
+    public void stop(Node node) {
+        attempt(node::stop, "Stopped", node);
+    }
+
+    /** Starts a stopped or crashed node again (a crashed one runs crash recovery first). */
+    public void start(Node node) {
+        attempt(node::start, "Started", node);
+    }
+
+    /** Makes a standby a primary: a failover by hand. */
+    public void promote(Node node) {
+        attempt(node::promote, "Promoted", node);
+    }
+
+    /** A node's own verb, then its line as the labs print it ("### Stopped node …"). */
+    private void attempt(Runnable verb, String done, Node node) {
+        attempt(() -> {
+            verb.run();
+            lab.event(done + " node \"" + node.name() + "\"");
         });
     }
 
@@ -237,7 +269,7 @@ public final class Playground {
     private Node thePrimary() {
         var primaries = primaries();
         if (primaries.size() != 1) {
-            throw new LabException(primaries.isEmpty() ? "no node is a primary now: promote one, e.g. standby.promote()"
+            throw new LabException(primaries.isEmpty() ? "no node is a primary now: promote one, e.g. promote(standby)"
                     : "two nodes accept writes (split brain: " + primaries.get(0).name() + " and " + primaries.get(1).name()
                     + "): rejoin(oldPrimary, newPrimary) makes the old one a standby again");
         }

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BadInputTest {
     private static final List<String> LABS = List.of("lab01-basebackup.java", "lab02-async.java", "lab03-sync.java",
-            "lab04-ha.java", "lab05-mechanisms.java", "lab06-consistency.java");
+            "lab04-ha.java", "lab05-mechanisms.java", "lab06-consistency.java", "lab07-autofailover.java");
     /** How long each lab's --help takes here, once JBang has built it: the time to start a lab's JVM at all. */
     private static final java.util.Map<String, Double> HELP_SECONDS = new java.util.HashMap<>();
 
@@ -51,6 +51,8 @@ class BadInputTest {
                 Arguments.of("lab01-basebackup.java", List.of("--port", "65535"), "--port 65535: must be 1024 to 65534"),
                 Arguments.of("lab01-basebackup.java", List.of("--port", "80"), "--port 80: must be 1024 to"),
                 Arguments.of("lab06-consistency.java", List.of("--port", "65532"), "must be 1024 to 65531"),
+                Arguments.of("lab07-autofailover.java", List.of("--port", "65510"), "must be 1024 to 65504 (this lab uses 32 ports"),
+                Arguments.of("lab07-autofailover.java", List.of("--ttl", "3"), "--ttl 3: must be at least --loop-wait + 2"),
                 Arguments.of("lab01-basebackup.java", List.of("--pg-bin", "/nonexistent/bin"), "--pg-bin /nonexistent/bin"),
                 Arguments.of("lab01-basebackup.java", List.of("--runtime", "cloud"), "--runtime cloud: must be auto"),
                 Arguments.of("lab02-async.java", List.of("--run-for", "0s"), "--run-for"),

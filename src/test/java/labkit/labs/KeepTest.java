@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * --keep leaves what it says: after lab04 the rejoined old primary still streams from the new
- * one once the lab (and its link relay) is gone, and the printed teardown of lab02 (whose primary
+ * one once the lab (and its link relay) is gone, summary.json says so in keptAtExit (measured as the
+ * lab exits), and the printed teardown of lab02 (whose primary
  * the lab crashed) and of lab04 exits 0 and leaves no server and no work dir.
  */
 class KeepTest {
@@ -27,8 +28,17 @@ class KeepTest {
         String teardown = teardownLine(run);
         try {
             assertTrue(run.stdout().contains("\"postgres-primary\" streams from \"postgres-standby\" directly"), run.transcript());
+            // summary.json reports the nodes as they are at exit: the old primary streams from the new one's own port
+            int newPrimary = portOf(run, "postgres-standby");
+            var atExit = run.summary().path("keptAtExit");
+            assertEquals("standby", atExit.path("postgres-primary").path("role").asText(), atExit.toString());
+            assertEquals("streaming", atExit.path("postgres-primary").path("walReceiver").asText(), atExit.toString());
+            assertEquals("127.0.0.1:" + newPrimary, atExit.path("postgres-primary").path("upstream").asText(), atExit.toString());
+            assertEquals("primary", atExit.path("postgres-standby").path("role").asText(), atExit.toString());
+            assertEquals("streaming", atExit.path("postgres-standby").path("standbys").path("postgres-primary").asText(),
+                    atExit.toString());
             Thread.sleep(60_000); // the lab's JVM, and the link relay in it, are long gone
-            String rows = psql(portOf(run, "postgres-standby"), "SELECT application_name || ' ' || state FROM pg_stat_replication");
+            String rows = psql(newPrimary, "SELECT application_name || ' ' || state FROM pg_stat_replication");
             assertEquals("postgres-primary streaming", rows.strip(), run.transcript());
         } finally {
             assertTearsDownCleanly(teardown);
@@ -45,6 +55,9 @@ class KeepTest {
             assertFalse(run.stdout().lines().anyMatch(l -> l.strip().startsWith("postgres-primary (")), run.transcript());
             assertTrue(run.stdout().lines().anyMatch(l -> l.strip().startsWith("postgres-standby (")), run.transcript());
             assertFalse(teardown.contains("/postgres-primary/"), teardown);
+            var atExit = run.summary().path("keptAtExit");
+            assertFalse(atExit.has("postgres-primary"), "a crashed node is not kept: " + atExit);
+            assertTrue(atExit.has("postgres-standby"), atExit.toString());
         } finally {
             assertTearsDownCleanly(teardown);
         }

@@ -54,7 +54,8 @@ class NotebookJShellTest {
                 "--dataset", "generated", "--out", out.toString())) {
             session.await(Pattern.compile("help\\(\\) +this list"), OPENING); // the cheat sheet
             session.awaitPrompt(Duration.ofSeconds(60));
-            session.type("primary.kill()");
+            session.type("kill(primary)");
+            session.await(Pattern.compile("### Killed node \"postgres-primary\" \\(crash\\)"), Duration.ofSeconds(60));
             session.awaitPrompt(Duration.ofSeconds(60));
             session.type("sql(primary, \"SELECT 1\")");
             session.await(Pattern.compile("error: query on postgres-primary failed"), Duration.ofSeconds(60));
