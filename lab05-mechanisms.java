@@ -97,9 +97,8 @@ class Lab05 implements Callable<Integer>, Checked {
     /** Each of the five phases needs writes enough for a p90, and the links stay within what a region away means. */
     @Override
     public void check() {
-        Checked.require(rate > 0 && rate <= WorkloadOptions.MAX_RATE, "--rate", rate, "more than 0 and at most "
-                + (int) WorkloadOptions.MAX_RATE + " per second");
-        Checked.require(users >= 1 && users <= WorkloadOptions.MAX_USERS, "--users", users, "1 to " + WorkloadOptions.MAX_USERS);
+        WorkloadOptions.requireRate(rate);
+        WorkloadOptions.requireUsers(users);
         Checked.requireBetween("--phase", phase, Duration.ofSeconds(3), Duration.ofMinutes(10));
         Checked.requireBetween("--link-delay", linkDelay, Duration.ZERO, Duration.ofSeconds(10));
     }

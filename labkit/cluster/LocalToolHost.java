@@ -48,7 +48,7 @@ final class LocalToolHost implements ToolHost {
 
     @Override
     public boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return ProcessHandle.of(pid).map(Processes::runs).orElse(false);
     }
 
     @Override
@@ -60,7 +60,7 @@ final class LocalToolHost implements ToolHost {
         });
         tree.forEach(ProcessHandle::destroyForcibly);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (tree.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+        while (tree.stream().anyMatch(Processes::runs) && System.nanoTime() < deadline) {
             Wait.sleep(Duration.ofMillis(50));
         }
     }

@@ -22,7 +22,7 @@ final class Postmaster {
     static Optional<ProcessHandle> of(Path dataDir) {
         try {
             String pid = Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip();
-            return ProcessHandle.of(Long.parseLong(pid)).filter(Postmaster::runs)
+            return ProcessHandle.of(Long.parseLong(pid)).filter(Processes::runs)
                     .filter(p -> p.info().commandLine().map(c -> c.contains(dataDir.toString())).orElse(true));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
@@ -55,7 +55,7 @@ final class Postmaster {
      */
     static void awaitGone(List<ProcessHandle> killed, String node, long deadline) {
         // onExit() of a process that is not our child is polled slowly; a crash is quick to check
-        while (killed.stream().anyMatch(Postmaster::runs)) {
+        while (killed.stream().anyMatch(Processes::runs)) {
             if (System.nanoTime() > deadline) {
                 throw new LabException("node " + node + " still runs " + KILL_TIMEOUT.toSeconds()
                         + " s after SIGKILL (PID " + killed.get(0).pid() + ")");
@@ -67,18 +67,5 @@ final class Postmaster {
     /** How long a SIGKILLed server may take to be gone. */
     static long killDeadline() {
         return System.nanoTime() + KILL_TIMEOUT.toNanos();
-    }
-
-    /** Alive and not a zombie (state Z in /proc/PID/stat: dead, waiting to be reaped). */
-    static boolean runs(ProcessHandle process) {
-        if (!process.isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException | RuntimeException e) {
-            return process.isAlive(); // no /proc (macOS): alive is all there is to know
-        }
     }
 }

@@ -4,6 +4,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +48,23 @@ public final class Processes {
             throw new LabException(describe(command) + " failed (exit " + p.exitValue() + "): " + lastLine(output.toString()));
         }
         return output.toString();
+    }
+
+    /**
+     * Alive and not a zombie (state Z in /proc/PID/stat: dead, waiting to be reaped). A killed
+     * process nobody has reaped yet holds no port or file, and PID 1 here reaps orphans only every
+     * second or two: a wait for killed processes asks this, not {@link ProcessHandle#isAlive}.
+     */
+    static boolean runs(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return process.isAlive(); // no /proc (macOS): alive is all there is to know
+        }
     }
 
     /** As root a tool runs under runuser, which a SIGKILL ends without its child: the tool goes first. */

@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
 /** Options of the labs that run the mixed workload over a replication link. */
 public class WorkloadOptions implements Checked {
     /** Beyond this the workload's own client, not the server, would set the pace on this kind of machine. */
-    public static final double MAX_RATE = 20_000;
+    private static final double MAX_RATE = 20_000;
     /** Each node takes 100 connections (max_connections); the lab's own probes and samplers need a few. */
-    public static final int MAX_USERS = 80;
+    private static final int MAX_USERS = 80;
     @Option(names = "--rate", defaultValue = "200", paramLabel = "N",
             description = "Writes (new rentals) arriving per second, whatever the server does. Default: ${DEFAULT-VALUE}.")
     public double rate;
@@ -66,14 +66,24 @@ public class WorkloadOptions implements Checked {
     /** The workload's values, checked before anything starts: see {@link Checked}. */
     @Override
     public void check() {
-        Checked.require(rate > 0 && rate <= MAX_RATE, "--rate", rate, "more than 0 and at most " + (int) MAX_RATE + " per second");
+        requireRate(rate);
         Checked.require(readRate >= 0 && readRate <= MAX_RATE, "--read-rate", readRate, "0 to " + (int) MAX_RATE + " per second");
-        Checked.require(users >= 1 && users <= MAX_USERS, "--users", users, "1 to " + MAX_USERS
-                + " (each node takes 100 connections, and the lab needs a few of its own)");
+        requireUsers(users);
         Checked.require(List.of("builtin", "k6").contains(load), "--load", load, "builtin or k6");
         Checked.require(linkDelay.toSeconds() <= 10, "--link-delay", linkDelay.toMillis() + "ms", "at most 10s");
         Checked.require(jitter.compareTo(linkDelay) <= 0, "--jitter", jitter.toMillis() + "ms",
                 "at most the --link-delay (" + linkDelay.toMillis() + "ms): a packet cannot arrive before it left");
+    }
+
+    /** --rate of a lab's writes, also for a lab with options of its own (lab05). */
+    public static void requireRate(double rate) {
+        Checked.require(rate > 0 && rate <= MAX_RATE, "--rate", rate, "more than 0 and at most " + (int) MAX_RATE + " per second");
+    }
+
+    /** --users, the connections a lab's writes go through. */
+    public static void requireUsers(int users) {
+        Checked.require(users >= 1 && users <= MAX_USERS, "--users", users, "1 to " + MAX_USERS
+                + " (each node takes 100 connections, and the lab needs a few of its own)");
     }
 
     public Workload builtin(Lab lab) {

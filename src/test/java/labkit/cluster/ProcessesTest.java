@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * holds no port and no file. In a container whose PID 1 reaps orphans every ~2 s, waiting for the
  * reaping made kill() return seconds late.
  */
-class PostmasterTest {
+class ProcessesTest {
     @Test
     void aZombieDoesNotRun() throws Exception {
         // sh starts a short child, then becomes a sleep that never waits for it: the child stays a zombie
@@ -21,12 +21,12 @@ class PostmasterTest {
                     .readLine().strip());
             ProcessHandle child = ProcessHandle.of(childPid).orElseThrow();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (Postmaster.runs(child) && System.nanoTime() < deadline) {
+            while (Processes.runs(child) && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             assertTrue(child.isAlive(), "the child was reaped: no zombie to look at");
-            assertFalse(Postmaster.runs(child), "a zombie counts as running");
-            assertTrue(Postmaster.runs(ProcessHandle.of(parent.pid()).orElseThrow()), "the live parent counts as gone");
+            assertFalse(Processes.runs(child), "a zombie counts as running");
+            assertTrue(Processes.runs(ProcessHandle.of(parent.pid()).orElseThrow()), "the live parent counts as gone");
         } finally {
             parent.destroyForcibly();
         }
