@@ -138,15 +138,15 @@ class Lab03 implements Callable<Integer>, Checked {
                     : "%d acknowledged writes are missing on the standby.".formatted(audit.lostAcked()));
 
             lab.step("Outcome", "The price of zero data loss");
-            double extraMs = Latency.percentileMs(syncWrites, 90) - Latency.percentileMs(asyncWrites, 90);
-            lab.result(String.format("Write p90: async %s, sync %s (+%.1f ms; the link's round trip, measured: %s).",
-                    Latency.text(asyncWrites, 90), Latency.text(syncWrites, 90), extraMs, Report.rtt(rtt)));
+            var paid = SyncMode.roundTripPaid(asyncWrites, syncWrites, rtt);
+            lab.result(paid.text());
 
             Report.latency(summary.putObject("async"), asyncWindow, asyncWrites);
             var syncNode = summary.putObject("sync");
             Report.latency(syncNode, syncWindow, syncWrites);
             syncNode.put("syncState", replication.stringColumn("sync_state").get(0));
             syncNode.put("commitLevel", commitLevel.name());
+            syncNode.set("roundTripPaid", paid.json());
             Report.link(summary, remote.link(), rtt, load.linkDelay, load.jitter)
                     .set("window", rtt.window(lab.startNanos(), "fault").json());
             Report.writes(syncNode, results.ledger()).set("window", sync.untilStop().json());
