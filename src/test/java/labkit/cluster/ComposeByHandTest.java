@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import labkit.testing.FreePorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,13 +17,15 @@ import org.junit.jupiter.api.Test;
  * compose.yaml without Java, as a student uses it with {@code docker compose} (v2) and the
  * PostgreSQL major of the official image (18, its data layout): up --wait gives a streaming standby
  * with Pagila, a second up after down takes no second base backup, down -v leaves nothing. Runs
- * the test image (no registry in CI) on ports of its own.
+ * the test image (no registry in CI) on free ports of its own.
  */
 class ComposeByHandTest {
     private static final String PROJECT = "pglab-byhand";
     private static final DockerTestImage IMAGE = DockerTestImage.CURRENT;
+    private static final int PRIMARY = FreePorts.block(2);
+    private static final int STANDBY = PRIMARY + 1;
     private static final Map<String, String> ENV = Map.of("PGLAB_IMAGE", IMAGE.repository(), "PG_MAJOR", IMAGE.major(),
-            "PRIMARY_PORT", "25432", "STANDBY_PORT", "25433");
+            "PRIMARY_PORT", String.valueOf(PRIMARY), "STANDBY_PORT", String.valueOf(STANDBY));
 
     @BeforeAll
     static void engineImageAndCompose() {
@@ -39,18 +42,18 @@ class ComposeByHandTest {
     void upGivesAStreamingStandbyWithPagilaAndRestartsWithoutASecondBackup() throws Exception {
         // --wait: until both healthchecks pass, i.e. the primary loaded Pagila and the standby runs.
         compose("up", "-d", "--wait");
-        waitFor(25432, "SELECT application_name || '|' || state FROM pg_stat_replication", "postgres-standby|streaming");
-        waitFor(25433, "SELECT count(*) FROM film", "1000");
-        assertEquals("t", sql(25433, "SELECT pg_is_in_recovery()"));
-        String version = sql(25433, "SHOW server_version");
+        waitFor(PRIMARY, "SELECT application_name || '|' || state FROM pg_stat_replication", "postgres-standby|streaming");
+        waitFor(STANDBY, "SELECT count(*) FROM film", "1000");
+        assertEquals("t", sql(STANDBY, "SELECT pg_is_in_recovery()"));
+        String version = sql(STANDBY, "SHOW server_version");
         assertTrue(version.startsWith(IMAGE.major() + "."), "server_version " + version + " on " + IMAGE.name());
-        assertEquals("/var/lib/postgresql/" + IMAGE.major() + "/docker", sql(25432, "SHOW data_directory"),
+        assertEquals("/var/lib/postgresql/" + IMAGE.major() + "/docker", sql(PRIMARY, "SHOW data_directory"),
                 "compose.yaml's PGDATA, in the volume at /var/lib/postgresql");
         assertEquals(1, baseBackupsLogged(), "the first start takes one base backup");
 
         compose("down"); // removes the containers, keeps the volumes: the new standby container finds its data
         compose("up", "-d");
-        waitFor(25432, "SELECT state FROM pg_stat_replication WHERE application_name = 'postgres-standby'", "streaming");
+        waitFor(PRIMARY, "SELECT state FROM pg_stat_replication WHERE application_name = 'postgres-standby'", "streaming");
         assertEquals(0, baseBackupsLogged(), "a start on existing data takes no second base backup");
 
         compose("down", "-v", "--remove-orphans");

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import labkit.testing.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,8 +44,8 @@ class DockerRuntimeTest {
         String project = "pglab-test-" + ProcessHandle.current().pid();
         var composeOutput = new ArrayList<String>();
         var copied = new ArrayList<Long>();
-        int primaryPort = freePort();
-        int standbyPort = freePort();
+        int primaryPort = FreePorts.one();
+        int standbyPort = FreePorts.one();
         Node primary;
         Node standby;
         try (var runtime = new DockerRuntime(project, image.repository(), image.major(), logs, composeOutput::add)) {
@@ -125,10 +126,10 @@ class DockerRuntimeTest {
         image.assumeReady();
         String project = "pglab-test-link-" + ProcessHandle.current().pid();
         try (var runtime = new DockerRuntime(project, image.repository(), image.major(), logs, line -> {})) {
-            Node primary = runtime.createPrimary(DockerRuntime.PRIMARY, freePort());
+            Node primary = runtime.createPrimary(DockerRuntime.PRIMARY, FreePorts.one());
             try (var link = Link.open(runtime.bindAddressForNodes(), 0, primary.host(), primary.port())) {
                 var upstream = new NodeRuntime.Endpoint(runtime.hostSeenFromNodes(), link.port());
-                var backup = runtime.createStandby(DockerRuntime.STANDBY, freePort(), primary, upstream, bytes -> {});
+                var backup = runtime.createStandby(DockerRuntime.STANDBY, FreePorts.one(), primary, upstream, bytes -> {});
                 Node standby = backup.standby();
                 awaitStreaming(primary, standby);
                 assertEquals(runtime.hostSeenFromNodes() + ":" + link.port(), Sql.scalar(standby,
@@ -198,13 +199,13 @@ class DockerRuntimeTest {
         };
         try (var runtime = new DockerRuntime(project, MECHANISMS.repository(), MECHANISMS.major(), logs, line -> {});
              var newerRuntime = runtime.ofMajor(MECHANISMS_NEWER.major(), narrator)) {
-            Node leader = runtime.createPrimary(DockerRuntime.PRIMARY, freePort());
-            Node fromDump = runtime.createPrimary("postgres-from-dump", freePort());
+            Node leader = runtime.createPrimary(DockerRuntime.PRIMARY, FreePorts.one());
+            Node fromDump = runtime.createPrimary("postgres-from-dump", FreePorts.one());
             assertEquals("postgres-from-dump", Sql.scalar(fromDump, "SHOW cluster_name"));
             assertTrue(fromDump.version().startsWith(MECHANISMS.major() + "."), fromDump.version());
             // PL/Perl of the server's own version (Bucardo's control database needs it).
             Sql.exec(fromDump, "CREATE EXTENSION plperl");
-            Node newer = newerRuntime.createPrimary("postgres-logical", freePort());
+            Node newer = newerRuntime.createPrimary("postgres-logical", FreePorts.one());
             assertTrue(newer.version().startsWith(MECHANISMS_NEWER.major() + "."), newer.version());
             Sql.exec(newer, "CREATE EXTENSION plperl");
 
@@ -239,11 +240,6 @@ class DockerRuntimeTest {
                 "streaming", WAIT);
     }
 
-    private static int freePort() throws IOException {
-        try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     private static boolean portFree(int port) {
         try (var s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {

@@ -1,12 +1,12 @@
 package labkit.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import labkit.testing.Required;
 
 /**
  * A PostgreSQL image the Docker tests run (no registry in CI, so not the official one):
@@ -67,11 +67,7 @@ public record DockerTestImage(String repository, String major) {
     }
 
     private static void require(boolean ready, String reason) {
-        if ("true".equals(System.getenv("CI"))) {
-            assertTrue(ready, reason + ": CI must run the Docker tests");
-        } else {
-            assumeTrue(ready, reason);
-        }
+        Required.tool(ready, reason);
     }
 
     /** No container, volume or network of the compose project is left. */

@@ -2,15 +2,16 @@ package labkit.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.List;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import labkit.testing.FreePorts;
+import labkit.testing.Required;
 import labkit.workload.Endpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,10 +32,10 @@ class PatroniTest {
 
     @Test
     void zoneFailureMovesTheLeaderKeyAndTheOldLeaderRejoins() throws SQLException {
-        assumeTrue(PROGRAMS_INSTALLED, "Patroni and etcd are not installed (apt-get install patroni etcd-server)");
+        Required.tool(PROGRAMS_INSTALLED, "Patroni and etcd are not installed (apt-get install patroni etcd-server)");
         PgInstall pg = PgBinaries.find(Optional.empty(), null, false, line -> {});
-        assumeTrue(pg.hasPgRewind(), "PostgreSQL without pg_rewind");
-        int base = Ports.block(null, 28100, Patroni.PORTS);
+        Required.tool(pg.hasPgRewind(), "PostgreSQL without pg_rewind (apt-get install postgresql)");
+        int base = FreePorts.block(Patroni.PORTS);
         var timing = new PatroniConfig.Timing(10, 2, 4);
         try (var cluster = LocalPatroni.start("pglabtest", pg, base, timing, PRINT, logs)) {
             var primary = cluster.start("postgres-primary", Map.of());

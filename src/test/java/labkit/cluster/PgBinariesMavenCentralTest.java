@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import labkit.testing.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,7 +72,7 @@ class PgBinariesMavenCentralTest {
         Path work = Files.createDirectories(base.resolve("work"));
         Path data = work.resolve("data");
         OsUser.chown(work);
-        int port = freePortIn(25500, 25599);
+        int port = FreePorts.one();
         Processes.run(OsUser.asServerUser(List.of(pg.tool("initdb").toString(), "-D", data.toString(), "-U", "postgres",
                 "--auth=trust", "-E", "UTF8", "--no-instructions")), Map.of(), PG_CTL_TIMEOUT);
         var pgCtl = pg.tool("pg_ctl").toString();
@@ -90,14 +89,4 @@ class PgBinariesMavenCentralTest {
         assertFalse(Files.exists(data.resolve("postmaster.pid")), "the server stopped");
     }
 
-    private static int freePortIn(int from, int to) {
-        for (int port = from; port <= to; port++) {
-            try (var socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                return port;
-            } catch (IOException taken) {
-                // try the next one
-            }
-        }
-        throw new AssertionError("no free port in " + from + "-" + to);
-    }
 }

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import labkit.testing.Required;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -144,13 +145,13 @@ class PgBinariesTest {
     }
 
     private static int newestDebianMajor() {
-        assumeTrue(Files.isDirectory(DEBIAN), "no Debian PostgreSQL server in " + DEBIAN + " (apt-get install postgresql)");
+        Required.tool(Files.isDirectory(DEBIAN), "no Debian PostgreSQL server in " + DEBIAN + " (apt-get install postgresql)");
         try (Stream<Path> dirs = Files.list(DEBIAN)) {
             Optional<Integer> newest = dirs
                     .filter(d -> d.getFileName().toString().matches("\\d+") && Files.isExecutable(d.resolve("bin/postgres")))
                     .map(d -> Integer.parseInt(d.getFileName().toString()))
                     .max(Comparator.naturalOrder());
-            assumeTrue(newest.isPresent(), "no server under " + DEBIAN + " (apt-get install postgresql)");
+            Required.tool(newest.isPresent(), "no server under " + DEBIAN + " (apt-get install postgresql)");
             return newest.get();
         } catch (IOException e) {
             throw new AssertionError(e);

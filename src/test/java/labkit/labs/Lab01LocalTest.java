@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import labkit.cluster.Cluster;
 import labkit.cluster.PgBinaries;
+import labkit.testing.FreePorts;
 import labkit.testing.LabProcess;
 import labkit.testing.Summaries;
 import labkit.workload.Pagila;
@@ -22,14 +23,15 @@ class Lab01LocalTest {
 
     @Test
     void buildsAStreamingStandbyWithTheSameData() throws Exception {
-        var run = LabProcess.run("lab01-basebackup.java", out, "--yes", "--runtime", "local");
+        int port = FreePorts.block(2);
+        var run = LabProcess.run("lab01-basebackup.java", out, "--yes", "--runtime", "local", "--port", String.valueOf(port));
         assertEquals(0, run.exitCode(), run.transcript());
         JsonNode s = run.summary();
         assertEquals("local", s.path("runtime").asText());
         assertModule1(s);
         LabReportsTest.assertReportHasTheStepsCommandsTablesAndEveryPlotItLinks(run, out);
         assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
-        assertTrue(Cluster.portFree(15432) && Cluster.portFree(15433), "ports still held after the lab");
+        assertTrue(Cluster.portFree(port) && Cluster.portFree(port + 1), "ports still held after the lab");
         assertTrue(Files.exists(out.resolve("logs/postgres-primary.log")), "primary log kept");
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import labkit.cluster.Cluster;
 import labkit.cluster.PgBinaries;
 import labkit.cluster.PgInstall;
+import labkit.testing.FreePorts;
 import labkit.testing.LabProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,8 +26,9 @@ class Lab01TeardownTest {
     void ctrlCDuringTheBaseBackupLeavesNothing() throws Exception {
         // The wrapper execs the lab's JVM, so this process is the lab: SIGINT is what Ctrl+C sends it.
         // (The servers are not in its process group: pg_ctl starts them in a session of their own.)
+        int port = FreePorts.block(2);
         var p = new ProcessBuilder(LabProcess.ROOT.resolve("jbang").toString(), "lab01-basebackup.java",
-                "--yes", "--runtime", "local", "--out", out.toString())
+                "--yes", "--runtime", "local", "--port", String.valueOf(port), "--out", out.toString())
                 .directory(LabProcess.ROOT.toFile()).redirectErrorStream(true).start();
         var transcript = new StringBuilder();
         try (var lines = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
@@ -43,7 +45,7 @@ class Lab01TeardownTest {
         assertTrue(transcript.toString().contains("Tearing down"), transcript.toString());
         assertTrue(transcript.toString().contains("interrupted: the lab stopped"), transcript.toString());
         assertTrue(LabProcess.leftoverServers().isEmpty(), "servers left: " + LabProcess.leftoverServers());
-        assertTrue(Cluster.portFree(15432) && Cluster.portFree(15433), "ports still held");
+        assertTrue(Cluster.portFree(port) && Cluster.portFree(port + 1), "ports still held");
     }
 
     @Test
@@ -58,7 +60,9 @@ class Lab01TeardownTest {
 
     @Test
     void keepLeavesAClusterToConnectToAndSaysHowToTearItDown() throws Exception {
-        var run = LabProcess.run("lab01-basebackup.java", out, "--yes", "--runtime", "local", "--keep");
+        int port = FreePorts.block(2);
+        var run = LabProcess.run("lab01-basebackup.java", out, "--yes", "--runtime", "local", "--keep",
+                "--port", String.valueOf(port));
         assertEquals(0, run.exitCode(), run.transcript());
         List<String> lines = run.stdout().lines().toList();
         String teardown = lines.get(lines.indexOf(lines.stream().filter(l -> l.contains("Tear it down with:"))
@@ -66,7 +70,7 @@ class Lab01TeardownTest {
         // this run's work dir (the hint ends with rm -rf <it>): other labs on the machine have their own
         String workDir = teardown.substring(teardown.lastIndexOf(' ') + 1);
         try {
-            assertTrue(run.stdout().contains("psql -h 127.0.0.1 -p 15432"), run.transcript());
+            assertTrue(run.stdout().contains("psql -h 127.0.0.1 -p " + port), run.transcript());
             assertEquals(2, LabProcess.leftoverServers().stream()
                     .filter(c -> c.contains("bin/postgres") && c.contains(workDir + "/")).count(),
                     "both servers should still run: " + LabProcess.leftoverServers());

@@ -11,9 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import labkit.cluster.Cluster;
+import labkit.testing.FreePorts;
 import labkit.testing.LabProcess;
+import labkit.testing.Required;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +29,7 @@ class Lab05LocalTest {
 
     @Test
     void measuresFourMechanismsSideBySide() throws Exception {
-        Assumptions.assumeTrue(onPath("bucardo") && Files.isExecutable(Path.of("/usr/sbin/pgpool")),
+        Required.tool(onPath("bucardo") && Files.isExecutable(Path.of("/usr/sbin/pgpool")),
                 "Bucardo and pgpool-II are not installed (apt-get install bucardo pgpool2 postgresql-plperl-<major>)");
         int port = freePorts();
         var run = LabProcess.run("lab05-mechanisms.java", out, "--yes", "--runtime", "local", "--port", String.valueOf(port));
@@ -110,7 +111,7 @@ class Lab05LocalTest {
     /** Server binaries from Maven Central cannot host Bucardo's database (no working PL/Perl): said before anything starts. */
     @Test
     void leaderWithoutPlPerlIsOneLineAndStartsNothing() throws Exception {
-        Assumptions.assumeTrue(onPath("bucardo"), "Bucardo is not installed: the missing-bucardo test covers this path");
+        Required.tool(onPath("bucardo"), "Bucardo is not installed (apt-get install bucardo): the missing-bucardo test covers this path");
         int port = freePorts();
         var run = LabProcess.run("lab05-mechanisms.java", out, "--yes", "--runtime", "local", "--pg-version", "17",
                 "--newer-version", "18", "--port", String.valueOf(port));
@@ -141,13 +142,8 @@ class Lab05LocalTest {
      * The first of {@link #PORTS} free ports in a row on 127.0.0.1, below the ephemeral range (the
      * lab's links listen on ephemeral ports: they must not take one of its nodes' ports).
      */
-    static int freePorts() throws IOException {
-        for (int first = 15500; first + PORTS < 32768; first += PORTS) {
-            if (IntStream.range(first, first + PORTS).allMatch(Cluster::portFree)) {
-                return first;
-            }
-        }
-        throw new IOException("no " + PORTS + " free ports in a row on 127.0.0.1 below 32768");
+    static int freePorts() {
+        return FreePorts.block(PORTS);
     }
 
     private static boolean onPath(String program) {

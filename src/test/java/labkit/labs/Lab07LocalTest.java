@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -17,7 +16,9 @@ import labkit.cluster.LocalPatroni;
 import labkit.cluster.Patroni;
 import labkit.cluster.Ports;
 import labkit.notebook.Charts;
+import labkit.testing.FreePorts;
 import labkit.testing.LabProcess;
+import labkit.testing.Required;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,9 +29,9 @@ class Lab07LocalTest {
 
     @Test
     void patroniFailsOverRejoinsSplitsTheBrainWaitsForAQuorumAndCascades() throws Exception {
-        assumeTrue(installed(), "Patroni and etcd are not installed (apt-get install patroni etcd-server)");
+        Required.tool(installed(), "Patroni and etcd are not installed (apt-get install patroni etcd-server)");
         Path lab04 = lab04Summary(scratch);
-        int base = Ports.block(null, 28100, Patroni.PORTS);
+        int base = FreePorts.block(Patroni.PORTS);
         var run = LabProcess.run("lab07-autofailover.java", out, "--yes", "--runtime", "local",
                 "--port", String.valueOf(base), "--manual-from", lab04.toString());
         assertEquals(0, run.exitCode(), run.transcript());
@@ -115,7 +116,7 @@ class Lab07LocalTest {
     @Test
     void withoutPatroniAndEtcdTheLabSaysWhichPackagesAndStartsNothing() throws Exception {
         Path bin = pathWithout(Set.of("patroni", "patronictl", "etcd"));
-        int base = Ports.block(null, 28140, Patroni.PORTS);
+        int base = FreePorts.block(Patroni.PORTS);
         var run = LabProcess.run(Map.of("PATH", bin + ":/usr/local/bin:/usr/sbin:/sbin"), "lab07-autofailover.java", out,
                 "--yes", "--runtime", "local", "--port", String.valueOf(base));
         assertEquals(1, run.exitCode(), run.transcript());

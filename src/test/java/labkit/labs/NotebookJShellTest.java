@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
 import labkit.cluster.Cluster;
+import labkit.testing.FreePorts;
 import labkit.testing.JShellSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +29,7 @@ class NotebookJShellTest {
 
     @Test
     void aLabOpenedInJShellRunsToItsEndWithUserMain() throws Exception {
-        int port = 27040;
+        int port = FreePorts.block(2);
         try (var session = JShellSession.start("-i", "lab01-basebackup.java")) {
             session.awaitPrompt(OPENING);
             session.type("Lab.class.getName()"); // the rooms are imported
@@ -49,7 +50,7 @@ class NotebookJShellTest {
 
     @Test
     void thePlaygroundKillsAPrimaryQueriesTheStandbyAndLeavesNothingAtExit() throws Exception {
-        int port = 27050;
+        int port = FreePorts.block(2);
         try (var session = JShellSession.start("playground.jsh", "--runtime", "local", "--port", String.valueOf(port),
                 "--dataset", "generated", "--out", out.toString())) {
             session.await(Pattern.compile("help\\(\\) +this list"), OPENING); // the cheat sheet

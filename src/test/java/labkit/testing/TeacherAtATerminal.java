@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Runs a lab without --yes in a pseudo-terminal of a given width (util-linux's {@code script}),
@@ -52,7 +51,7 @@ public final class TeacherAtATerminal {
 
     public static Result run(String script, Path out, int columns, Function<String, Duration> pauseBefore,
                              String... args) throws IOException, InterruptedException {
-        Assumptions.assumeTrue(onPath("script"), "no script (util-linux) on PATH to give the lab a terminal");
+        Required.tool(onPath("script"), "no script (util-linux) on PATH to give the lab a terminal");
         var lab = new StringBuilder("stty cols " + columns + " rows 50; exec ./jbang " + script + " --out '" + out + "'");
         for (String a : args) {
             lab.append(' ').append(a);

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.Assumptions;
+import labkit.testing.Required;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +43,7 @@ class K6ScriptTest {
             }
             p = pb.start();
         } catch (IOException e) {
-            Assumptions.abort("node is not installed, so the k6 script's syntax and logic cannot be checked here: " + e.getMessage());
+            Required.tool(false, "node is not installed (apt-get install nodejs), so the k6 script's syntax and logic cannot be checked here: " + e.getMessage());
             throw e;
         }
         var out = p.getInputStream().readAllBytes();

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -26,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import labkit.cluster.Env;
 import labkit.cluster.LabException;
+import labkit.testing.FreePorts;
+import labkit.testing.Required;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -146,7 +147,7 @@ class PagilaTest {
 
         // The containers load the same files with psql, as scripts/init-db.sh does: same rows.
         Path psql = server.bin.resolve("psql");
-        assumeTrue(Files.isExecutable(psql), "no psql next to the server binaries");
+        Required.tool(Files.isExecutable(psql), "no psql next to the server binaries (apt-get install postgresql)");
         server.createDatabase("genpsql");
         for (String file : List.of("schema.sql", "generate.sql")) {
             Server.exec(List.of(psql.toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
@@ -520,13 +521,13 @@ class PagilaTest {
             } catch (IOException e) {
                 bin = null;
             }
-            assumeTrue(bin != null, "needs PostgreSQL server binaries in /usr/lib/postgresql/<major>/bin"
+            Required.tool(bin != null, "needs PostgreSQL server binaries in /usr/lib/postgresql/<major>/bin"
                     + " (Debian's postgresql package)");
             Path dir = Files.createTempDirectory("pglab-pagila-test-");
             if (runsAsRoot()) {
                 exec(List.of("chown", "postgres:postgres", dir.toString()));
             }
-            var server = new Server(bin, dir, freePort());
+            var server = new Server(bin, dir, FreePorts.one());
             server.runAsServerUser(List.of(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(),
                     "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"));
             server.runAsServerUser(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w",
@@ -571,17 +572,6 @@ class PagilaTest {
             return "root".equals(System.getProperty("user.name"));
         }
 
-        /** The tests' port range, 25400-25499. */
-        private static int freePort() throws IOException {
-            for (int port = 25400; port < 25500; port++) {
-                try (var socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                    return port;
-                } catch (IOException taken) {
-                    // try the next one
-                }
-            }
-            throw new IOException("no free port in 25400-25499");
-        }
 
         @Override
         public void close() throws Exception {
