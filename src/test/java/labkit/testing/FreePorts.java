@@ -36,7 +36,9 @@ public final class FreePorts {
 
     private static int ephemeralStart() {
         try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip().split("\\s+")[0]);
+            // a line reader: Files.readString of this /proc file returned only its first byte here
+            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0);
+            return Integer.parseInt(range.strip().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 32768; // Linux's default
         }
