@@ -30,8 +30,9 @@ public final class Audit {
      * @param unknown                writes whose fate the client could not know
      * @param lostAcked              acknowledged writes absent on the survivor
      * @param lost                   those writes, oldest first (newest last), by completion time
-     * @param rpoMs                  newest surviving acknowledged write → newest acknowledged write, by
-     *                               completion time; 0 when nothing was lost
+     * @param rpoMs                  the span of the acknowledged writes lost, by completion time: from
+     *                               the newest one that survived before the first lost one to the newest
+     *                               lost one; 0 only when nothing was lost
      * @param unknownPresent         unknown writes that did commit (found on the survivor)
      * @param unknownAbsent          unknown writes that did not
      * @param unknownSentBeforeFault unknown writes sent before the fault struck: in flight when it did;
@@ -54,12 +55,11 @@ public final class Audit {
         }
 
         /**
-         * The RPO window in seconds on the lab clock, {from, to}: from the newest surviving
-         * acknowledged write to the newest acknowledged write, which is then lost (the newest of
-         * {@link #lost}); null when there is no window (nothing lost, or newer writes survived).
+         * The RPO window in seconds on the lab clock, {from, to}: {@link #rpoMs} long, ending at the
+         * newest lost write; null when nothing was lost.
          */
         public double[] rpoWindowSeconds() {
-            if (lost.isEmpty() || rpoMs <= 0) {
+            if (lost.isEmpty()) {
                 return null;
             }
             double to = lost.getLast().doneNanos() / 1e9;
@@ -77,7 +77,7 @@ public final class Audit {
                 .filter(w -> w.outcome() == Outcome.UNKNOWN && presentKeys.contains(w.key())).count();
         long unknown = writes.stream().filter(w -> w.outcome() == Outcome.UNKNOWN).count();
         return new Result(acked.size(), ledger.failed(), unknown, lost.size(), lost,
-                rpoMs(writes, acked, lost, presentKeys), unknownPresent, unknown - unknownPresent);
+                rpoMs(writes, lost, presentKeys), unknownPresent, unknown - unknownPresent);
     }
 
     /**
@@ -93,18 +93,24 @@ public final class Audit {
     }
 
     /**
-     * By completion time, as DESIGN.md §4 defines it. When no acknowledged write survived, the
-     * window of loss opens where the workload began (the earliest intended start).
+     * The span of acknowledged writes lost, by completion time: from the newest acknowledged write
+     * that survived before the first lost one (with none, where the workload began: its earliest
+     * intended start) to the newest lost write. When every write after some moment is lost (the
+     * usual case) that is DESIGN.md §4's "newest surviving to newest acknowledged"; when a newer
+     * write survived too (acknowledgements need not come back in commit order), the span still
+     * covers every lost write, so the RPO is never 0 while something was lost.
      */
-    private static double rpoMs(List<Write> writes, List<Write> acked, List<Write> lost, Set<String> presentKeys) {
+    private static double rpoMs(List<Write> writes, List<Write> lost, Set<String> presentKeys) {
         if (lost.isEmpty()) {
             return 0;
         }
-        long newestAcked = acked.stream().mapToLong(Write::doneNanos).max().orElseThrow();
-        long newestSurviving = acked.stream().filter(w -> presentKeys.contains(w.key()))
+        long firstLost = lost.getFirst().doneNanos();
+        long newestLost = lost.getLast().doneNanos();
+        long survivingBefore = writes.stream()
+                .filter(w -> w.outcome() == Outcome.OK && presentKeys.contains(w.key()) && w.doneNanos() < firstLost)
                 .mapToLong(Write::doneNanos).max()
                 .orElse(writes.stream().mapToLong(Write::intendedNanos).min().orElseThrow());
-        return Math.max(0, newestAcked - newestSurviving) / 1e6;
+        return (newestLost - survivingBefore) / 1e6;
     }
 
     /** The keys present on a node, read over {@code connection} with {@link #KEYS_QUERY}. */

@@ -114,6 +114,19 @@ class AuditTest {
     }
 
     @Test
+    void aNewerWriteThatSurvivedDoesNotMakeTheRpoZero() {
+        var ledger = new Ledger();
+        ledger.record(write("a", 100, Outcome.OK));
+        ledger.record(write("b", 200, Outcome.OK)); // acknowledged, absent on the survivor
+        ledger.record(write("c", 260, Outcome.OK)); // acknowledged, absent
+        ledger.record(write("d", 300, Outcome.OK)); // acknowledged after b and c, and it survived
+        var r = Audit.of(ledger, Set.of("a", "d"));
+        assertEquals(2, r.lostAcked());
+        assertEquals(260.0 - 100.0, r.rpoMs(), 1e-9, "from a, the newest survivor before b, to c, the newest lost");
+        assertEquals(0.26, r.rpoWindowSeconds()[1], 1e-9);
+    }
+
+    @Test
     void theRpoWindowEndsAtTheNewestLostWriteAndSpansTheRpo() {
         var ledger = new Ledger();
         ledger.record(write("a", 1_000, Outcome.OK));

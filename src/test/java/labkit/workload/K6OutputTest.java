@@ -104,8 +104,9 @@ class K6OutputTest {
         assertEquals(1, k6.failed());
         assertEquals(2, k6.unknown());
         assertEquals(List.of(K + 2), k6.lost().stream().map(Write::key).toList());
-        // newest acked: write 2 done at 30.140 s; newest surviving acked: write 5 at 30.401 s → no window
-        assertEquals(0.0, k6.rpoMs(), 1e-9);
+        // write 2 (done at 30.140 s) is lost though write 5 (30.401 s) survived: the loss spans from
+        // write 1 (30.1025 s), the newest survivor before it, to write 2 — never 0 while something is lost
+        assertEquals((s(30, 140_000_000) - s(30, 102_500_000)) / 1e6, k6.rpoMs(), 1e-9);
         assertEquals(1, k6.unknownPresent());
         assertEquals(1, k6.unknownAbsent());
     }
