@@ -132,7 +132,7 @@ class Lab02 implements Callable<Integer>, Checked {
             Report.failure(summary, audit).set("window", run.untilStop().json());
             Report.link(summary, link, rtt, load.linkDelay, load.jitter).set("window", rtt.window(lab.startNanos(), "fault").json());
             Report.traffic(summary, traffic, ackedUntilFault).set("window", untilFault.json());
-            Report.settings(summary, load).put("fault", fault.name()).put("runForSeconds", runFor.toSeconds());
+            Report.settings(summary, load).put("configuredFault", fault.name()).put("configuredRunForSeconds", runFor.toSeconds());
             summary.put("postgresVersion", standby.version());
 
             var perSecond = Report.csv(Timeline.perSecond(results), lab.out().resolve("per-second.csv"));

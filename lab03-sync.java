@@ -151,7 +151,7 @@ class Lab03 implements Callable<Integer>, Checked {
                     .set("window", rtt.window(lab.startNanos(), "fault").json());
             Report.writes(syncNode, results.ledger()).set("window", sync.untilStop().json());
             Report.failure(summary, audit).set("window", sync.untilStop().json());
-            Report.settings(summary, load).put("phaseSeconds", phase.toSeconds());
+            Report.settings(summary, load).put("configuredPhaseSeconds", phase.toSeconds());
             summary.put("postgresVersion", standby.version());
 
             Report.csv(Timeline.perSecond(async), lab.out().resolve("async-per-second.csv"));

@@ -182,10 +182,8 @@ class Lab04 implements Callable<Integer>, Checked {
             summary.set("followerFailure", FollowerOutage.summary(outage, sync, async, all));
             summary.set("failover", failover.json().put("leaderFault", leaderFault.name()).setAll(rejoin.json()));
             Report.writes(summary, all).set("window", run.untilStop().json());
-            summary.putObject("settings").put("rate", load.rate).put("readRate", load.readRate)
-                    .put("linkDelayMs", load.linkDelay.toMillis()).put("jitterMs", load.jitter.toMillis())
-                    .put("outageSeconds", outage.toMillis() / 1000.0).put("leaderFault", leaderFault.name())
-                    .put("healthChecks", HEALTH_CHECKS);
+            Report.settings(summary, load).put("configuredOutageSeconds", outage.toMillis() / 1000.0)
+                    .put("configuredLeaderFault", leaderFault.name()).put("configuredHealthChecks", HEALTH_CHECKS);
             summary.put("postgresVersion", standby.version());
 
             var perSecond = Timeline.perSecond(results);

@@ -276,8 +276,8 @@ class Lab06 implements Callable<Integer>, Checked {
         }
         summary.putObject("settings").put("configuredLinkDelayMs", linkDelay.toMillis())
                 .put("configuredJitterMs", jitter.toMillis()).put("configuredApplyDelayMs", applyDelay.toMillis())
-                .put("configuredRoutingWindowMs", routingWindow.toMillis()).put("probeSeconds", probeTime.toMillis() / 1000.0)
-                .put("clients", clients);
+                .put("configuredRoutingWindowMs", routingWindow.toMillis()).put("configuredProbeSeconds", probeTime.toMillis() / 1000.0)
+                .put("configuredClients", clients);
         lab.writeSummary();
         return 0;
     }

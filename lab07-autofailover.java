@@ -170,11 +170,10 @@ class Lab07 implements Callable<Integer>, Checked {
             summary.set("quorum", quorum.json());
             summary.set("cascade", cascade.json());
             Report.writes(summary, results.ledger());
-            summary.putObject("settings").put("configuredTtl", ttl).put("configuredLoopWait", loopWait)
-                    .put("configuredRetryTimeout", retryTimeout).put("rate", load.rate).put("readRate", load.readRate)
-                    .put("linkDelayMs", load.linkDelay.toMillis()).put("jitterMs", load.jitter.toMillis())
-                    .put("connectTimeoutSeconds", CONNECT_TIMEOUT.toSeconds())
-                    .put("socketTimeoutSeconds", SOCKET_TIMEOUT.toSeconds());
+            Report.settings(summary, load).put("configuredTtl", ttl).put("configuredLoopWait", loopWait)
+                    .put("configuredRetryTimeout", retryTimeout)
+                    .put("configuredConnectTimeoutSeconds", CONNECT_TIMEOUT.toSeconds())
+                    .put("configuredSocketTimeoutSeconds", SOCKET_TIMEOUT.toSeconds());
             summary.putObject("versions").put("patroni", primary.status().path("patroni").path("version").asText())
                     .put("etcd", ha.etcd().version()).put("postgres", primary.version());
 

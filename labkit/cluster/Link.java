@@ -149,9 +149,9 @@ public final class Link implements AutoCloseable {
             return new Traffic(toStandby - earlier.toStandby, fromStandby - earlier.fromStandby);
         }
 
-        /** Bytes to the standby per write (e.g. per acknowledged write); 0 writes count as 1. */
-        public long toStandbyPer(long writes) {
-            return toStandby / Math.max(1, writes);
+        /** Bytes to the standby per write (e.g. per acknowledged write); null for no write: nothing to divide by. */
+        public Long toStandbyPer(long writes) {
+            return writes == 0 ? null : toStandby / writes;
         }
     }
 

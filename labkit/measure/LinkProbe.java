@@ -31,6 +31,7 @@ public final class LinkProbe extends Sampler {
     private final Link link;
     private final Duration every;
     private final List<Double> roundTripsMs = new CopyOnWriteArrayList<>();
+    private final long startedNanos = System.nanoTime();
     private volatile long firstSentNanos;
     private volatile long lastDoneNanos;
 
@@ -84,9 +85,14 @@ public final class LinkProbe extends Sampler {
     /**
      * From the first round trip to the last, on the lab clock whose origin is {@code origin}: the
      * probe runs until the link or the primary goes, which the caller names ({@code to}, e.g. "fault").
+     * Without a round trip the window has no length, at the probe's start: it measured nothing.
      */
     public Window window(long origin, String to) {
         rethrow();
+        if (roundTripsMs.isEmpty()) {
+            double started = (startedNanos - origin) / 1e9;
+            return new Window("link probe start", started, to, started);
+        }
         return new Window("link probe start", (firstSentNanos - origin) / 1e9, to, (lastDoneNanos - origin) / 1e9);
     }
 

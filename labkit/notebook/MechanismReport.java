@@ -117,20 +117,28 @@ public final class MechanismReport {
         }
     }
 
-    /** The outcome in this run's own numbers, one paragraph. */
+    /** The outcome in this run's own numbers, one paragraph; a figure not measured says so, never 0 or NaN. */
     public static String headline(ObjectNode mechanisms) {
         var m = mechanisms;
-        double walRatio = m.at("/trigger/leaderWalBytesPer1000Writes").asDouble()
-                / m.at("/physical/leaderWalBytesPer1000Writes").asDouble();
+        JsonNode triggerWal = m.at("/trigger/leaderWalBytesPer1000Writes");
+        JsonNode physicalWal = m.at("/physical/leaderWalBytesPer1000Writes");
+        String walRatio = triggerWal.isNumber() && physicalWal.isNumber() && physicalWal.asDouble() > 0
+                ? String.format(Locale.ROOT, "%.1f times", triggerWal.asDouble() / physicalWal.asDouble())
+                : "(not measured) times";
+        JsonNode random = m.at("/statement/nondeterministicSafe");
         return String.format(Locale.ROOT, """
-                Measured here: with Bucardo's triggers the leader wrote %.1f times the WAL records per write, and the
-                trigger follower showed a write %.0f ms after its commit (p50); the physical standby %.1f ms, the
-                logical subscriber %.1f ms. Through pgpool a write took %+.1f ms more at p50 than on the leader alone,
+                Measured here: with Bucardo's triggers the leader wrote %s the WAL records per write, and the
+                trigger follower showed a write %s after its commit (p50); the physical standby %s, the
+                logical subscriber %s. Through pgpool a write took %s more at p50 than on the leader alone,
                 and its two nodes computed %s.""", walRatio,
-                m.at("/trigger/lagMs/p50").asDouble(), m.at("/physical/lagMs/p50").asDouble(),
-                m.at("/logical/lagMs/p50").asDouble(), m.at("/statement/writeLatency/overheadP50Ms").asDouble(),
-                m.at("/statement/nondeterministicSafe").asBoolean() ? "the same random() value, this once"
-                        : "different random() values");
+                ms(m.at("/trigger/lagMs/p50"), "%.0f ms"), ms(m.at("/physical/lagMs/p50"), "%.1f ms"),
+                ms(m.at("/logical/lagMs/p50"), "%.1f ms"), ms(m.at("/statement/writeLatency/overheadP50Ms"), "%+.1f ms"),
+                !random.isBoolean() ? "random() values that were not compared"
+                        : random.asBoolean() ? "the same random() value, this once" : "different random() values");
+    }
+
+    private static String ms(JsonNode v, String format) {
+        return v.isNumber() ? String.format(Locale.ROOT, format, v.asDouble()) : "(not measured)";
     }
 
     /** The comparison, one row per mechanism, from the sections of {@code mechanisms}. */

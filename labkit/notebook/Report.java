@@ -134,10 +134,13 @@ public final class Report {
         return node;
     }
 
-    /** settings: the workload's rate, read rate, link delay and jitter, as configured; a lab adds its own. */
+    /**
+     * settings: the workload's rate, read rate, link delay and jitter, as configured; a lab adds its
+     * own. Every name starts with "configured": a setting echoed is not a measurement.
+     */
     public static ObjectNode settings(ObjectNode parent, WorkloadOptions load) {
-        return parent.putObject("settings").put("rate", load.rate).put("readRate", load.readRate)
-                .put("linkDelayMs", load.linkDelay.toMillis()).put("jitterMs", load.jitter.toMillis());
+        return parent.putObject("settings").put("configuredRate", load.rate).put("configuredReadRate", load.readRate)
+                .put("configuredLinkDelayMs", load.linkDelay.toMillis()).put("configuredJitterMs", load.jitter.toMillis());
     }
 
     /** traffic: bytes each way on the replication link, and to the standby per acknowledged write. */

@@ -92,7 +92,7 @@ class Lab02LocalTest {
         assertEquals(List.of(), Summaries.zerosThatMeanNotMeasured(s), s.toString());
         JsonNode writes = s.path("writes");
         JsonNode settings = s.path("settings");
-        double arrived = settings.path("rate").asDouble() * settings.path("runForSeconds").asDouble();
+        double arrived = settings.path("configuredRate").asDouble() * settings.path("configuredRunForSeconds").asDouble();
         assertTrue(writes.path("ok").asLong() >= 0.9 * arrived, "the open model kept its rate until the crash: " + s);
         assertTrue(writes.path("failed").asLong() + writes.path("unknown").asLong() > 0, "no failures after the kill: " + s);
         JsonNode link = s.path("link");

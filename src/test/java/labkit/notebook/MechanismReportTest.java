@@ -44,6 +44,19 @@ class MechanismReportTest {
     }
 
     @Test
+    void theHeadlineSaysWhatWasNotMeasuredInsteadOfZeroOrNaN() {
+        var mechanisms = new ObjectMapper().createObjectNode();
+        mechanisms.putObject("physical").put("leaderWalBytesPer1000Writes", 1_000_000).putObject("lagMs").put("p50", 0.9);
+        mechanisms.putObject("trigger").putObject("lagMs").putNull("p50"); // no WAL figure, no lag sample
+        String headline = MechanismReport.headline(mechanisms);
+        assertTrue(headline.contains("wrote (not measured) times the WAL"), headline);
+        assertTrue(headline.contains("a write (not measured) after its commit"), headline);
+        assertTrue(headline.contains("the physical standby 0.9 ms"), headline);
+        assertFalse(headline.contains("NaN") || headline.contains("Infinity") || headline.contains(" 0 ms"), headline);
+        assertTrue(headline.contains("random() values that were not compared"), headline);
+    }
+
+    @Test
     void theChartIsOneSlideEvenWithGapsAndALogarithmicPanel() throws Exception {
         var png = MechanismReport.chart(sections(), List.of("physical", "trigger"), out.resolve("mechanisms.png"));
         var image = ImageIO.read(png.toFile());
