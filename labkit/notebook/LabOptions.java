@@ -21,7 +21,8 @@ public class LabOptions implements Checked {
 
     @Option(names = "--runtime", defaultValue = "auto", paramLabel = "auto|docker|local",
             description = "Where nodes run: docker (compose.yaml), local (PostgreSQL processes), "
-                    + "auto = docker when an engine answers, else local. Default: ${DEFAULT-VALUE}.")
+                    + "auto = docker when an engine answers and has the lab's image or can pull it, else local. "
+                    + "Default: ${DEFAULT-VALUE}.")
     public String runtime;
 
     @Option(names = {"-y", "--yes"}, description = "Run straight through, without pausing between steps.")
