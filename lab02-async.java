@@ -53,6 +53,8 @@ class Lab02 implements Callable<Integer>, Checked {
     @Override
     public void check() {
         Checked.requireBetween("--run-for", runFor, Duration.ofSeconds(3), Duration.ofMinutes(60));
+        // the workload runs --run-for, then the 3 s after the fault (pauses at a terminal add more)
+        options.requireRoomForWrites(load.rate * (runFor.toSeconds() + 3));
     }
 
     @Override

@@ -69,6 +69,9 @@ class Lab04 implements Callable<Integer>, Checked {
     @Override
     public void check() {
         Checked.requireBetween("--outage", outage, Duration.ofSeconds(1), Duration.ofMinutes(30));
+        // writes.csv has every write: the two outages of 4.1, and about 30 s around them and the
+        // failover (88 s of writes at the defaults, with 30 s outages)
+        options.requireRoomForWrites(load.rate * (2 * outage.toSeconds() + 30));
     }
 
     private Lab lab;

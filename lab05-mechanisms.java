@@ -107,7 +107,7 @@ class Lab05 implements Callable<Integer>, Checked {
     public Integer call() throws Exception {
         lab = Lab.start("lab05", "Module 5: Replication Mechanisms, Side by Side", options);
         summary = lab.summary();
-        var onDocker = lab.clusterOptions().onDocker(ReplicationTools.DOCKER_IMAGE, ReplicationTools.DOCKER_MAJOR);
+        var onDocker = lab.clusterOptions().onDocker(ReplicationTools.dockerImage(this::newerMajor));
         try (var c = Cluster.create(onDocker, lab)) {
             cluster = c;
             requireTools();
@@ -127,13 +127,16 @@ class Lab05 implements Callable<Integer>, Checked {
 
     /** Bucardo and pgpool-II run beside the nodes: without them the lab stops before any node starts. */
     private void requireTools() {
-        if (newerVersion == null) {
-            newerVersion = Math.max(17, cluster.major() + 1);
-        }
+        newerVersion = newerMajor(cluster.major());
         if (newerVersion <= cluster.major()) {
             throw new LabException("--newer-version " + newerVersion + " must be a newer major than the leader's (" + cluster.major() + ")");
         }
         ReplicationTools.require(cluster, newerVersion);
+    }
+
+    /** The major of the logical and trigger followers: --newer-version, else 17 or the leader's + 1 when that is newer. */
+    private int newerMajor(int leader) {
+        return newerVersion != null ? newerVersion : Math.max(17, leader + 1);
     }
 
     private void leaderAndSnapshot() {

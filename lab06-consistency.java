@@ -25,6 +25,7 @@ import labkit.notebook.Checked;
 import labkit.notebook.DurationConverter;
 import labkit.notebook.Lab;
 import labkit.notebook.LabOptions;
+import labkit.notebook.WorkloadOptions;
 import labkit.workload.CustomerRentals;
 import labkit.workload.Pagila;
 import labkit.workload.Race;
@@ -48,8 +49,9 @@ class Lab06 implements Callable<Integer>, Checked {
                     + "Default: ${DEFAULT-VALUE}.")
     Duration linkDelay;
 
-    @Option(names = "--jitter", defaultValue = "2ms", converter = DurationConverter.class, paramLabel = "DURATION",
-            description = "Random variation of the link delay, ±. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--jitter", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "Random variation of the link delay, ±, at most the --link-delay. Default: 2ms "
+                    + "(less on a shorter link: none with --link-delay 0ms).")
     Duration jitter;
 
     @Option(names = "--probe-time", defaultValue = "5s", converter = DurationConverter.class, paramLabel = "DURATION",
@@ -76,6 +78,7 @@ class Lab06 implements Callable<Integer>, Checked {
     public void check() {
         Checked.require(clients >= 1 && clients <= 100, "--clients", clients, "1 to 100");
         Checked.require(probeTime.toMillis() >= 1000, "--probe-time", probeTime.toMillis() + "ms", "at least 1s");
+        jitter = WorkloadOptions.checkedJitter(linkDelay, jitter);
     }
 
     @Override

@@ -108,15 +108,31 @@ class Lab07 implements Callable<Integer>, Checked {
             throw new LabException("lab07 runs the built-in workload only (--load builtin): it writes through a "
                     + "multi-host JDBC URL and records which node each write reached");
         }
+        // decided before anything starts, as for the other labs: Docker when an engine answers and has the images
+        var notOnDocker = options.runtime.equals("local") ? java.util.Optional.<DockerPatroni.Unavailable>empty()
+                : DockerPatroni.unavailable(dockerMajor());
         String runtime = switch (options.runtime) {
-            case "auto" -> DockerPatroni.available() ? "docker" : "local";
-            case "local", "docker" -> options.runtime;
+            case "auto" -> notOnDocker.isEmpty() ? "docker" : "local";
+            case "docker" -> {
+                if (notOnDocker.isPresent()) {
+                    throw new LabException(notOnDocker.get().why() + ": " + notOnDocker.get().remedy() + ", or use --runtime local");
+                }
+                yield "docker";
+            }
+            case "local" -> "local";
             default -> throw new LabException("--runtime must be auto, docker or local (got \"" + options.runtime + "\")");
         };
         if (runtime.equals("local")) {
-            LocalPatroni.requireInstalled(); // before anything starts: one line naming what is missing
+            try {
+                LocalPatroni.requireInstalled(); // before anything starts: one line naming what is missing
+            } catch (LabException e) {
+                throw notOnDocker.map(no -> new LabException(no.why() + " (Docker: " + no.remedy() + "), and "
+                        + e.getMessage())).orElse(e);
+            }
         }
         lab = Lab.start("lab07", "Automated failover with Patroni and etcd", options);
+        notOnDocker.filter(no -> runtime.equals("local")).ifPresent(no -> lab.result(no.why()
+                + ": running Patroni, etcd and PostgreSQL on this machine (--runtime local); " + no.remedy() + "."));
         var summary = lab.summary();
         try (var ha = openCluster(runtime, timing)) {
             summary.put("runtime", ha.runtime());
@@ -200,12 +216,16 @@ class Lab07 implements Callable<Integer>, Checked {
     }
 
     /** Processes of this machine, or compose.ha.yaml's containers; ports in one block from --port. */
+    /** The members' PostgreSQL major on Docker: --pg-version, else PG_MAJOR. */
+    private String dockerMajor() {
+        return options.pgVersion != null ? options.pgVersion : Env.get().pgMajor();
+    }
+
     private Patroni openCluster(String runtime, PatroniConfig.Timing timing) {
         int base = Ports.block(options.port, 15432, Patroni.PORTS);
         Path logs = lab.out().resolve("logs");
         if (runtime.equals("docker")) {
-            String major = options.pgVersion != null ? options.pgVersion : Env.get().pgMajor();
-            return DockerPatroni.start("pglab-lab07", major, base, timing, lab, logs);
+            return DockerPatroni.start("pglab-lab07", dockerMajor(), base, timing, lab, logs);
         }
         PgInstall pg = PgBinaries.find(options.pgBin, options.pgVersion, false, lab::progress);
         lab.event("Using PostgreSQL " + pg.version() + " from " + pg.binDir());

@@ -15,15 +15,14 @@ import java.util.Optional;
  * @param logDir    where the nodes' logs are kept (out/&lt;lab&gt;/logs)
  * @param minimumMajor the oldest PostgreSQL major the lab can use (0: any): when the one chosen is
  *                  older, PG_MAJOR from .env (or this major, if newer) is taken instead, and said
- * @param dockerImage  docker runtime: the image repository when PGLAB_IMAGE is not set (null: postgres)
- * @param dockerMajor  docker runtime: the major when --pg-version is not given (null: PG_MAJOR from .env)
+ * @param image     docker runtime: the nodes' image (the official postgres unless the lab has its own)
  */
 public record ClusterOptions(String name, String runtime, Integer port, boolean keep, Optional<Path> pgBin,
-                             String pgVersion, Path logDir, int minimumMajor, String dockerImage, String dockerMajor) {
+                             String pgVersion, Path logDir, int minimumMajor, DockerImage image) {
 
     public ClusterOptions(String name, String runtime, Integer port, boolean keep, Optional<Path> pgBin,
                           String pgVersion, Path logDir) {
-        this(name, runtime, port, keep, pgBin, pgVersion, logDir, 0, null, null);
+        this(name, runtime, port, keep, pgBin, pgVersion, logDir, 0, DockerImage.OFFICIAL);
     }
 
     /**
@@ -33,20 +32,17 @@ public record ClusterOptions(String name, String runtime, Integer port, boolean 
      */
     public ClusterOptions part(String part, Integer port) {
         return new ClusterOptions(name + "-" + part, runtime, port, keep, pgBin, pgVersion, logDir.resolve(part),
-                minimumMajor, dockerImage, dockerMajor);
+                minimumMajor, image);
     }
 
     /** The same cluster on PostgreSQL {@code major} or newer (e.g. 16 for bidirectional logical replication). */
     public ClusterOptions withMinimumMajor(int major) {
-        return new ClusterOptions(name, runtime, port, keep, pgBin, pgVersion, logDir, major, dockerImage, dockerMajor);
+        return new ClusterOptions(name, runtime, port, keep, pgBin, pgVersion, logDir, major, image);
     }
 
-    /**
-     * The same cluster, on the docker runtime of {@code image} (unless PGLAB_IMAGE names another)
-     * and {@code major} (unless --pg-version asks for another): lab05's nodes need its tools' image.
-     */
-    public ClusterOptions onDocker(String image, String major) {
-        return new ClusterOptions(name, runtime, port, keep, pgBin, pgVersion, logDir, minimumMajor, image, major);
+    /** The same cluster, on the docker runtime of the lab's own {@code image}: lab05's nodes need its tools' image. */
+    public ClusterOptions onDocker(DockerImage image) {
+        return new ClusterOptions(name, runtime, port, keep, pgBin, pgVersion, logDir, minimumMajor, image);
     }
 
     /** {@code found} when it is new enough, else the major to take instead: PG_MAJOR, or the minimum if newer. */

@@ -17,6 +17,8 @@ import java.util.function.Consumer;
 final class DockerCompose {
     private static final Duration UP_TIMEOUT = Duration.ofMinutes(15);   // may pull the image first
     private static final Duration DOWN_TIMEOUT = Duration.ofMinutes(3);
+    /** A service's image in {@code config}'s output: services' keys are indented by 4. */
+    private static final java.util.regex.Pattern IMAGE_LINE = java.util.regex.Pattern.compile("^ {4}image: (\\S+)\\s*$");
 
     /** The two spellings of the compose CLI, newest first. */
     enum Flavour {
@@ -128,6 +130,22 @@ final class DockerCompose {
             }
         }, "config", "--services");
         return services;
+    }
+
+    /**
+     * The images the file's services in the active profiles run, with the variables set so far:
+     * {@code config} prints the file resolved, each service's {@code image:} on a line of its own
+     * (v1 and v2 alike; v1 has no {@code config --images}).
+     */
+    List<String> images() {
+        var images = new java.util.LinkedHashSet<String>();
+        run(Duration.ofSeconds(30), line -> {
+            var m = IMAGE_LINE.matcher(line);
+            if (m.matches()) {
+                images.add(m.group(1).replaceAll("^[\"']|[\"']$", ""));
+            }
+        }, "config");
+        return List.copyOf(images);
     }
 
     /** {@code down -v}: containers, network and volumes of the project. */

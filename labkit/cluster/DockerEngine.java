@@ -1,5 +1,6 @@
 //DEPS com.github.docker-java:docker-java-core:3.7.1
 //DEPS com.github.docker-java:docker-java-transport-httpclient5:3.7.1
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.20.1
 // the engine sends a container's files as tar archives (docker-java's own choice, and version)
 //DEPS org.apache.commons:commons-compress:1.28.0
 package labkit.cluster;
@@ -17,6 +18,8 @@ import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import com.github.dockerjava.transport.DockerHttpClient;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -48,9 +51,11 @@ final class DockerEngine implements AutoCloseable {
     private static final Duration RESPONSE_TIMEOUT = Duration.ofMinutes(5);
 
     private final DockerClient client;
+    private final DefaultDockerClientConfig config;
 
-    private DockerEngine(DockerClient client) {
+    private DockerEngine(DockerClient client, DefaultDockerClientConfig config) {
         this.client = client;
+        this.config = config;
     }
 
     /**
@@ -84,7 +89,7 @@ final class DockerEngine implements AutoCloseable {
             throw new LabException("the Docker engine does not answer at " + config.getDockerHost() + " ("
                     + rootMessage(e) + "): start Docker, or use --runtime local", e);
         }
-        return new DockerEngine(client);
+        return new DockerEngine(client, config);
     }
 
     boolean hasImage(String image) {
@@ -93,6 +98,36 @@ final class DockerEngine implements AutoCloseable {
             return true;
         } catch (NotFoundException e) {
             return false;
+        }
+    }
+
+    /**
+     * Why {@code image} (repository:tag) cannot run here, or empty when it can: the engine has it,
+     * or a pull would find it. For the second, the engine asks the image's registry for its
+     * manifest (its distribution endpoint: what a pull starts with, downloading nothing), with the
+     * engine's own registry settings; the registry has {@code bound} to answer. Where no registry
+     * is reachable the engine says so at once (no such host); a network that drops packets would
+     * not, hence the bound.
+     */
+    Optional<String> unavailable(String image, Duration bound) {
+        if (hasImage(image)) {
+            return Optional.empty();
+        }
+        var http = new ApacheDockerHttpClient.Builder().dockerHost(config.getDockerHost()).sslConfig(config.getSSLConfig())
+                .connectionTimeout(ANSWER_TIMEOUT).responseTimeout(bound).build();
+        var request = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET)
+                .path("/distribution/" + image + "/json").build();
+        try (http; var response = http.execute(request)) {
+            if (response.getStatusCode() == 200) {
+                return Optional.empty();
+            }
+            String body = new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8);
+            String message = new ObjectMapper().readTree(body).path("message").asText(body);
+            // "Get \"https://…/v2/\": dial tcp: lookup …: no such host": the last part says it
+            return Optional.of(message.substring(message.lastIndexOf(": ") + 1).strip());
+        } catch (IOException | RuntimeException e) {
+            return Optional.of(rootMessage(e).toLowerCase(java.util.Locale.ROOT).contains("timeout")
+                    ? "its registry did not answer within " + bound.toSeconds() + " s" : rootMessage(e));
         }
     }
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -36,9 +37,52 @@ public final class DockerPatroni extends Patroni {
         this.compose = compose;
     }
 
-    /** Whether a Docker engine answers (the lab's --runtime auto asks). */
-    public static boolean available() {
-        return DockerEngine.answers(System.getenv());
+    /** How long a registry has to say whether it has an image (none reachable: it fails at once). */
+    private static final Duration PULL_CHECK = Duration.ofSeconds(3);
+    /** The member image when PGLAB_PATRONI_IMAGE is not set: compose builds it (compose.ha.yaml's build:). */
+    private static final String MEMBER_IMAGE = "pglab-patroni";
+
+    /**
+     * Why the cluster cannot run on Docker here, or empty when it can: an engine answers, and each
+     * image of compose.ha.yaml is there or can be pulled; the member image may also be built by
+     * compose, on the official image of {@code major} (docker/patroni's base), if that one can be had.
+     * The lab's --runtime auto asks, before anything starts.
+     */
+    public static Optional<Unavailable> unavailable(String major) {
+        if (!DockerEngine.answers(System.getenv())) {
+            return Optional.of(new Unavailable("no Docker engine answers", "start Docker (docker info must work)"));
+        }
+        var compose = compose("pglab-lab07", major);
+        String member = compose.get("PGLAB_PATRONI_IMAGE") + ":" + major;
+        try (var engine = DockerEngine.connect()) {
+            for (String image : compose.images()) {
+                var why = engine.unavailable(image, PULL_CHECK);
+                if (why.isPresent() && image.equals(member)) {
+                    String base = "postgres:" + major;
+                    why = engine.unavailable(base, PULL_CHECK).map(w -> "nor can it be built: its base " + base
+                            + " is not here and cannot be pulled (" + w + ")");
+                }
+                if (why.isPresent()) {
+                    return Optional.of(new Unavailable("no image " + image + " here, and none can be pulled (" + why.get()
+                            + ")", "build them with docker/patroni/build.sh and run with PGLAB_PATRONI_IMAGE=pglab/patroni-test "
+                            + "PGLAB_ETCD_IMAGE=pglab/patroni-test:15 --pg-version 15 (its Patroni knows PostgreSQL up to 15)"));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Why the cluster cannot run on Docker here, and what would change that. */
+    public record Unavailable(String why, String remedy) {}
+
+    /** compose.ha.yaml for {@code project}, its images and PostgreSQL major set. */
+    private static DockerCompose compose(String project, String major) {
+        var compose = DockerCompose.find(Env.get().root(), FILE, PROFILE, project);
+        compose.set("PG_MAJOR", major);
+        compose.set("PGLAB_PATRONI_IMAGE", System.getenv().getOrDefault("PGLAB_PATRONI_IMAGE", MEMBER_IMAGE));
+        System.getenv().entrySet().stream().filter(e -> e.getKey().equals("PGLAB_ETCD_IMAGE"))
+                .forEach(e -> compose.set(e.getKey(), e.getValue()));
+        return compose;
     }
 
     /**
@@ -48,14 +92,10 @@ public final class DockerPatroni extends Patroni {
     public static DockerPatroni start(String project, String major, int base, PatroniConfig.Timing timing,
                                       Narrator narrator, Path logDir) {
         var engine = DockerEngine.connect();
-        var compose = DockerCompose.find(Env.get().root(), FILE, PROFILE, project);
+        var compose = compose(project, major);
         var cluster = new DockerPatroni("pglab", base, timing, narrator, logDir, engine, compose);
         try {
-            compose.set("PG_MAJOR", major);
-            String image = System.getenv().getOrDefault("PGLAB_PATRONI_IMAGE", "pglab-patroni");
-            compose.set("PGLAB_PATRONI_IMAGE", image);
-            System.getenv().entrySet().stream().filter(e -> e.getKey().equals("PGLAB_ETCD_IMAGE"))
-                    .forEach(e -> compose.set(e.getKey(), e.getValue()));
+            String image = compose.get("PGLAB_PATRONI_IMAGE");
             compose.set("PATRONI_TTL", String.valueOf(timing.ttl()));
             compose.set("PATRONI_LOOP_WAIT", String.valueOf(timing.loopWait()));
             compose.set("PATRONI_RETRY_TIMEOUT", String.valueOf(timing.retryTimeout()));

@@ -55,10 +55,7 @@ final class DockerRuntime implements NodeRuntime {
      * @param progress receives the compose CLI's output (image pulls, container creation)
      */
     public DockerRuntime(String project, String image, String major, Path logDir, Consumer<String> progress) {
-        if (image.substring(image.lastIndexOf('/') + 1).contains(":")) {
-            throw new LabException("PGLAB_IMAGE is an image repository without a tag (got " + image + "): the tag is "
-                    + "the PostgreSQL major, from --pg-version or PG_MAJOR");
-        }
+        requireRepository(image);
         this.engine = DockerEngine.connect();
         Path root = Env.get().root();
         try {
@@ -95,10 +92,12 @@ final class DockerRuntime implements NodeRuntime {
         return DockerEngine.answers(Map.of());
     }
 
-    /** The image repository to use: PGLAB_IMAGE from the environment, else the lab's own (null: the official postgres). */
-    public static String imageFromEnvironment(String labsOwn) {
-        String image = System.getenv("PGLAB_IMAGE");
-        return image != null && !image.isBlank() ? image : labsOwn != null ? labsOwn : "postgres";
+    /** Refuses a PGLAB_IMAGE with a tag: the kit tags it with the major. */
+    static void requireRepository(String image) {
+        if (image.substring(image.lastIndexOf('/') + 1).contains(":")) {
+            throw new LabException("PGLAB_IMAGE is an image repository without a tag (got " + image + "): the tag is "
+                    + "the PostgreSQL major, from --pg-version or PG_MAJOR");
+        }
     }
 
     @Override public String kind() { return "docker"; }

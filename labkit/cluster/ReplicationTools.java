@@ -18,6 +18,11 @@ public final class ReplicationTools {
 
     private ReplicationTools() {}
 
+    /** The nodes' image on Docker: {@link #DOCKER_IMAGE}, the leader on {@link #DOCKER_MAJOR}, its followers on {@code newer}. */
+    public static DockerImage dockerImage(java.util.function.IntUnaryOperator newer) {
+        return new DockerImage(DOCKER_IMAGE, DOCKER_MAJOR, newer, "docker/mechanisms-image/build.sh", DOCKER_IMAGE);
+    }
+
     /**
      * Throws one line naming what is missing: locally the Debian packages of Bucardo, its PL/Perl
      * and pgpool-II; on Docker the image of the leader's major with them, or that of {@code newerMajor}.

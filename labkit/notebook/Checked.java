@@ -20,16 +20,17 @@ public interface Checked {
 
     /** Refuses a length of time {@code value} of {@code option} outside {@code min} to {@code max}. */
     static void requireBetween(String option, Duration value, Duration min, Duration max) {
-        require(value.compareTo(min) >= 0 && value.compareTo(max) <= 0, option, value.toMillis() + "ms",
+        require(value.compareTo(min) >= 0 && value.compareTo(max) <= 0, option, DurationConverter.text(value),
                 DurationConverter.text(min) + " to " + DurationConverter.text(max));
     }
 
     /** Refuses {@code value} of {@code option} unless {@code ok}, saying what it {@code mustBe}. */
     static void require(boolean ok, String option, Object value, String mustBe) {
         if (!ok) {
-            boolean whole = value instanceof Double d && d == Math.rint(d) && !d.isInfinite();
-            throw new BadOption(option + " " + (whole ? String.valueOf(((Double) value).longValue()) : value)
-                    + ": must be " + mustBe);
+            // as typed: 5, not 5.0; 0.0001, not 1.0E-4
+            String shown = value instanceof Double d && Double.isFinite(d)
+                    ? java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString() : String.valueOf(value);
+            throw new BadOption(option + " " + shown + ": must be " + mustBe);
         }
     }
 }

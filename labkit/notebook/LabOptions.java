@@ -16,12 +16,15 @@ public class LabOptions implements Checked {
     static final int HIGHEST_PORT = 65535;
     /** Generated Pagila grows by about this much per unit of --scale (pg_database_size, PostgreSQL 15: 14 MB at 1, 26 MB at 4). */
     static final int MB_PER_SCALE = 4;
+    /** ... from about this much at no scale (the same two sizes: 14 MB - 4 MB). */
+    static final int BASE_MB = 10;
     /** Above this, loading alone takes minutes and each node needs gigabytes: nothing a lab's lesson needs. */
     static final int MAX_SCALE = 100;
 
     @Option(names = "--runtime", defaultValue = "auto", paramLabel = "auto|docker|local",
             description = "Where nodes run: docker (compose.yaml), local (PostgreSQL processes), "
-                    + "auto = docker when an engine answers, else local. Default: ${DEFAULT-VALUE}.")
+                    + "auto = docker when an engine answers and has the lab's image or can pull it, else local. "
+                    + "Default: ${DEFAULT-VALUE}.")
     public String runtime;
 
     @Option(names = {"-y", "--yes"}, description = "Run straight through, without pausing between steps.")
@@ -62,6 +65,13 @@ public class LabOptions implements Checked {
     @Option(names = "--out", paramLabel = "DIR", description = "Where results go. Default: out/<lab>.")
     public Path out;
 
+    /** {@code bytes} as a person reads them: 0.4 MB, 414 MB, 3.9 GB. */
+    static String megabytes(long bytes) {
+        double mb = bytes / (1024.0 * 1024);
+        return mb < 10 ? String.format(java.util.Locale.ROOT, "%.1f MB", mb) : mb < 1024 ? Math.round(mb) + " MB"
+                : String.format(java.util.Locale.ROOT, "%,.1f GB", mb / 1024);
+    }
+
     /** What the defaults of --pg-bin and --pg-version are on this machine, for --help to show. */
     static void describeDefaults() {
         var install = labkit.cluster.PgBinaries.defaultInstall();
@@ -79,15 +89,42 @@ public class LabOptions implements Checked {
                 "auto, generated or official");
         Checked.require(scale >= 1 && scale <= MAX_SCALE, "--scale", scale, "1 to " + MAX_SCALE + " (about "
                 + MB_PER_SCALE + " MB on each node per unit" + (scale > MAX_SCALE ? ": " + scale + " would load about "
-                + String.format("%,d", (long) scale * MB_PER_SCALE / 1024) + " GB" : "") + ")");
+                + megabytes((BASE_MB + (long) scale * MB_PER_SCALE) << 20) + " on each node" : "") + ")");
         Checked.require(pgVersion == null || pgVersion.strip().matches("\\d{2}"), "--pg-version", pgVersion,
                 "a PostgreSQL major like 17 or 18");
+        // the default of --pg-version (and the docker runtime's image tag): compose reads it too
+        String pgMajor = Env.get().pgMajor();
+        boolean fromEnvironment = pgMajor.equals(System.getenv("PG_MAJOR"));
+        Checked.require(pgMajor.strip().matches("\\d{2}"), "PG_MAJOR", pgMajor, "a PostgreSQL major like 17 or 18 ("
+                + (fromEnvironment ? "PG_MAJOR is set in the environment: unset it, or set it to one" : "from "
+                + Env.get().root().resolve(".env") + ": restore it with git checkout .env") + ")");
         pgBin.ifPresent(bin -> Checked.require(Files.isExecutable(bin.resolve("postgres")), "--pg-bin", bin,
                 "the bin folder of a PostgreSQL install (it has no postgres program)"));
         if (port != null) {
             requireFreePorts(port, portsUsed);
         }
-        OutFolder.checkWritable(out != null ? out : Env.get().root().resolve("out"), "--out");
+        requireRoomForWrites(0);
+    }
+
+    /**
+     * What a run writes besides its writes' CSV rows: charts, report.md, summary.json, the other
+     * CSVs and the node logs (lab02: 0.3 MB, lab04: 0.4 MB at the defaults), with room for longer logs.
+     */
+    static final long RESULTS_BYTES = 2L << 20;
+    /** A row of writes.csv (lab02 at the defaults: 341,342 bytes for 3,647 writes). */
+    static final long BYTES_PER_WRITE = 100;
+
+    /**
+     * Refuses an --out that cannot be written, or has no room for the run's results: theirs
+     * ({@link #RESULTS_BYTES}) and one CSV row for each of the {@code writes} the lab expects
+     * (a lab that records its writes calls this from its own check).
+     */
+    public void requireRoomForWrites(double writes) {
+        long rows = (long) Math.ceil(writes);
+        OutFolder.checkWritable(out != null ? out : Env.get().root().resolve("out"), "--out",
+                RESULTS_BYTES + rows * BYTES_PER_WRITE, "the run's results (charts, report.md, logs"
+                        + (rows > 0 ? String.format(java.util.Locale.ROOT, ", and writes.csv: about %,d writes", rows) : "")
+                        + ")");
     }
 
     /** How many ports from --port on the lab uses: 2 (a primary and its standby) unless {@link #usingPorts}. */

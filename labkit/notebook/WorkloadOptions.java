@@ -15,6 +15,13 @@ import picocli.CommandLine.Option;
 public class WorkloadOptions implements Checked {
     /** Beyond this the workload's own client, not the server, would set the pace on this kind of machine. */
     private static final double MAX_RATE = 20_000;
+    /**
+     * The labs count what the clients did per second (the live line, the per-second CSV and charts)
+     * and measure phases of a few seconds (lab02's 3 s after the fault): below one arrival a second
+     * most seconds, and the shortest phases, would see none.
+     */
+    private static final double MIN_RATE = 1;
+    private static final String PER_SECOND = "the lab counts them per second, and a phase of a few seconds must see some";
     /** Each node takes 100 connections (max_connections); the lab's own probes and samplers need a few. */
     private static final int MAX_USERS = 80;
     @Option(names = "--rate", defaultValue = "200", paramLabel = "N",
@@ -33,8 +40,12 @@ public class WorkloadOptions implements Checked {
             description = "One-way delay of the replication link (the standby is in another region). Default: ${DEFAULT-VALUE}.")
     public Duration linkDelay;
 
-    @Option(names = "--jitter", defaultValue = "2ms", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Random variation of the link delay, ±. Default: ${DEFAULT-VALUE}.")
+    /** Given no --jitter: set by {@link #check} to this, or to the delay of a link shorter than it (none on a 0 ms link). */
+    private static final Duration DEFAULT_JITTER = Duration.ofMillis(2);
+
+    @Option(names = "--jitter", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Random variation of the link delay, ±, at most the --link-delay. Default: 2ms "
+                    + "(less on a shorter link: none with --link-delay 0ms).")
     public Duration jitter;
 
     @Option(names = "--load", defaultValue = "builtin", paramLabel = "builtin|k6",
@@ -67,17 +78,33 @@ public class WorkloadOptions implements Checked {
     @Override
     public void check() {
         requireRate(rate);
-        Checked.require(readRate >= 0 && readRate <= MAX_RATE, "--read-rate", readRate, "0 to " + (int) MAX_RATE + " per second");
+        Checked.require(readRate == 0 || readRate >= MIN_RATE && readRate <= MAX_RATE, "--read-rate", readRate,
+                "0 (no reads) or " + (int) MIN_RATE + " to " + (int) MAX_RATE + " per second (" + PER_SECOND + ")");
         requireUsers(users);
         Checked.require(List.of("builtin", "k6").contains(load), "--load", load, "builtin or k6");
-        Checked.require(linkDelay.toSeconds() <= 10, "--link-delay", linkDelay.toMillis() + "ms", "at most 10s");
-        Checked.require(jitter.compareTo(linkDelay) <= 0, "--jitter", jitter.toMillis() + "ms",
-                "at most the --link-delay (" + linkDelay.toMillis() + "ms): a packet cannot arrive before it left");
+        jitter = checkedJitter(linkDelay, jitter);
+    }
+
+    /**
+     * Checks a link's --link-delay and returns its --jitter ({@code jitter}, or null when not
+     * given): the delay of each packet is drawn from delay ± jitter, and a packet cannot arrive
+     * before it left. Not given, the jitter is 2 ms, or the delay of a shorter link.
+     */
+    public static Duration checkedJitter(Duration linkDelay, Duration jitter) {
+        Checked.requireBetween("--link-delay", linkDelay, Duration.ZERO, Duration.ofSeconds(10));
+        if (jitter == null) {
+            return linkDelay.compareTo(DEFAULT_JITTER) < 0 ? linkDelay : DEFAULT_JITTER;
+        }
+        Checked.require(jitter.compareTo(linkDelay) <= 0, "--jitter", DurationConverter.text(jitter),
+                "at most the --link-delay (" + DurationConverter.text(linkDelay) + "): each packet is delayed by the "
+                        + "delay ± the jitter, and it cannot arrive before it left");
+        return jitter;
     }
 
     /** --rate of a lab's writes, also for a lab with options of its own (lab05). */
     public static void requireRate(double rate) {
-        Checked.require(rate > 0 && rate <= MAX_RATE, "--rate", rate, "more than 0 and at most " + (int) MAX_RATE + " per second");
+        Checked.require(rate >= MIN_RATE && rate <= MAX_RATE, "--rate", rate, (int) MIN_RATE + " to " + (int) MAX_RATE
+                + " per second (" + PER_SECOND + ")");
     }
 
     /** --users, the connections a lab's writes go through. */

@@ -97,6 +97,8 @@ public final class Workload implements LoadDriver {
             return results;
         }
         stopping = true;
+        // a schedule waits for its next arrival, however far off at a low rate: wake it to see the stop
+        schedules.forEach(LockSupport::unpark);
         schedules.forEach(Workload::join);
         operations.shutdown();
         try {

@@ -46,11 +46,16 @@ public record DockerTestImage(String repository, String major) {
     @Override public String toString() { return name(); }
 
     public void assumeReady() {
-        require(DockerRuntime.available(), "no Docker engine answers (start dockerd to run the Docker tests)");
+        assumeEngine();
         try (var engine = DockerEngine.connect()) {
             require(engine.hasImage(name()), "no image " + name() + " (build it with docker/"
                     + (repository.endsWith("/mechanisms") ? "mechanisms-image" : "test-image") + "/build.sh " + major + ")");
         }
+    }
+
+    /** A Docker engine answers (skipped, with the reason, where none does; in CI a failure). */
+    public static void assumeEngine() {
+        require(DockerRuntime.available(), "no Docker engine answers (start dockerd to run the Docker tests)");
     }
 
     /** The compose CLI that PGLAB_COMPOSE={@code setting} (v2, v1) takes runs: CI installs v2 and keeps v1.29. */
