@@ -41,13 +41,13 @@ class Lab01 implements Callable<Integer> {
             lab.step("1.1", "Configure & Start the Leader");
             lab.say("""
                     postgres-primary starts with the replication settings of conf/replication.conf: wal_level = replica
-                    writes enough WAL to rebuild the data elsewhere, WAL senders and a replication slot serve the
-                    standby, wal_log_hints lets pg_rewind bring an old primary back later (Module 4). The standby
-                    logs in as a dedicated role that may stream WAL but is not a superuser, and pg_hba.conf lets
-                    that role replicate only from the cluster.""");
+                    writes enough WAL to rebuild the data elsewhere, WAL senders and a replication slot serve the standby.
+                    pg_rewind (Module 4) needs wal_log_hints or data checksums (initdb's default from PostgreSQL 18): the
+                    kit sets wal_log_hints. The standby logs in as a dedicated role that may stream WAL but is not a
+                    superuser, and pg_hba.conf lets that role replicate only from the cluster.""");
             var primary = cluster.primary("postgres-primary");
             lab.show(primary, "SELECT name, setting FROM pg_settings WHERE name IN "
-                    + "('wal_level','max_wal_senders','max_replication_slots','wal_log_hints','hot_standby',"
+                    + "('wal_level','max_wal_senders','max_replication_slots','wal_log_hints','data_checksums','hot_standby',"
                     + "'fsync','synchronous_commit','cluster_name') ORDER BY name");
             lab.show(primary, "SELECT rolname, rolreplication, rolsuper FROM pg_roles WHERE rolreplication AND NOT rolsuper");
             lab.show(primary, "SELECT type, array_to_string(database, ',') AS database, array_to_string(user_name, ',') AS user_name, "
@@ -67,9 +67,9 @@ class Lab01 implements Callable<Integer> {
 
             lab.step("1.3", "Start the Follower (The \"Snapshot\")");
             lab.say("""
-                    We take a full physical snapshot of the leader's data directory while it keeps running: a base
-                    backup. The WAL written during the copy streams alongside it, so the copy is consistent. The
-                    follower starts from that snapshot in standby mode and keeps streaming WAL from the leader.""");
+                    We copy the leader's data directory while it keeps running: a base backup. The files change as they
+                    are copied, so the copy is fuzzy; the WAL written meanwhile streams alongside, and the follower (in
+                    standby mode) is consistent once it has replayed that WAL to the backup's end, then streams on.""");
             lab.command("pg_basebackup -h <primary> -U replicator -D <datadir> -X stream -S postgres_standby -R -P");
             var backup = cluster.baseBackup(primary, "postgres-standby");
             var standby = backup.standby();

@@ -89,10 +89,10 @@ class Lab02 implements Callable<Integer>, Checked {
 
             lab.step("2.2", "Observe the Lag");
             lab.say("""
-                    The primary reports each standby's progress in pg_stat_replication: how long ago the newest WAL it
-                    sent was written (write_lag), flushed (flush_lag) and replayed (replay_lag) there. Each runs until
-                    the standby's reply reaches the primary, so it includes the reply's trip back: on this link even a
-                    standby with nothing to do shows about one round trip (measured: %s).
+                    The primary reports each standby's progress in pg_stat_replication: write_lag, flush_lag and
+                    replay_lag time recent WAL from the primary's own flush until the standby's reply that it wrote,
+                    flushed or replayed it arrives: the WAL's trip there and the reply's trip back, so a standby that
+                    keeps up still shows about one round trip (measured: %s). Idle and caught up, they go NULL.
                     How stale a read there is, is its replay position against the primary's current one, which the lab
                     samples too (bytes behind). The follower is always slightly behind: eventual consistency."""
                     .formatted(Report.rtt(rtt)));
@@ -123,9 +123,9 @@ class Lab02 implements Callable<Integer>, Checked {
                     traffic.toStandby(), traffic.fromStandby(), traffic.toStandbyPer(ackedUntilFault),
                     audit.lostAcked(), audit.rpoMs()));
             lab.say("""
-                    Asynchronous replication answers "committed" as soon as the primary's own disk has the commit.
-                    That keeps writes fast, but whatever the standby had not yet received when the primary died is
-                    lost, although the client was told it was saved.%s""".formatted(audit.lostAcked() > 0 ? ""
+                    Asynchronous replication answers "committed" once the primary's own disk has the commit: fast writes.
+                    What the standby had not received when the primary died is on that dead primary's disk only: failing
+                    over to the standby loses it, although the client was told it was saved.%s""".formatted(audit.lostAcked() > 0 ? ""
                     : " This time the standby had received it all: try again, or a higher --rate."));
 
             Report.writes(summary, results.ledger()).set("window", run.untilStop().json());

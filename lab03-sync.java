@@ -105,16 +105,16 @@ class Lab03 implements Callable<Integer>, Checked {
                     The primary now waits, at every commit, until postgres-standby confirms it. The standby is named
                     by its application_name; a name with a hyphen must be double-quoted inside the setting, or
                     PostgreSQL rejects it as a syntax error. A reload is enough for this setting; no restart.
-                    How long a commit waits is synchronous_commit (--commit-level; this run: %s). remote_write
-                    does not wait for the standby's disk: its OS has the WAL, safe unless that OS crashes too:"""
+                    How long a commit waits is synchronous_commit (--commit-level); this run uses %s:"""
                     .formatted(commitLevel));
             lab.table(SyncMode.commitLevels());
             var replication = SyncMode.on(lab, cluster, primary, standby, commitLevel.name());
 
             lab.step("3.2", "Observe Write Latency");
             lab.say("""
-                    The same workload again. Every commit now includes a network round trip to the standby and its
-                    disk flush: compare the percentiles.""");
+                    The same workload again. Every commit now includes a network round trip to the standby and %s
+                    there: compare the percentiles.""".formatted(switch (commitLevel) {
+                        case remote_write -> "the write to its OS"; case on -> "its disk flush"; case remote_apply -> "its flush and replay"; }));
             var sync = MeasuredPhase.start(lab, load.driver(lab, k6), primary, standby, events, "sync phase").watch(phase);
             // each phase's percentiles cover its first --phase seconds, however long the teacher pauses after it
             var asyncWindow = asyncPhase.firstSeconds("async phase end", phase);

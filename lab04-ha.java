@@ -107,10 +107,10 @@ class Lab04 implements Callable<Integer>, Checked {
 
             lab.step("4.1", "Demo: Follower Failure (Catch-up Recovery), in Async mode");
             lab.say("""
-                    The same outage with the default, asynchronous replication: the primary waits for nobody. While
-                    the standby is down, its replication slot makes the primary keep all the WAL the standby has not
-                    received; max_slot_wal_keep_size caps that, so that a standby gone for good cannot fill the
-                    primary's disk (past the cap the slot is "lost", and the standby needs a new base backup).""");
+                    The same outage with the default, asynchronous replication: the primary waits for nobody. While the
+                    standby is down, its slot makes the primary keep the WAL it has not received, up to max_slot_wal_keep_size
+                    (a standby gone for good must not fill the disk). Past that the slot is "unreserved", then "lost" once a
+                    checkpoint removes the WAL: the standby needs a new base backup, unless an archive has it (restore_command).""");
             lab.show(primary, "SHOW max_slot_wal_keep_size");
             SyncMode.off(lab, cluster, primary, standby);
             run.mark("async mode");

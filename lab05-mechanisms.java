@@ -193,8 +193,8 @@ class Lab05 implements Callable<Integer>, Checked {
         followers.put("physical", standby);
         lab.show(leader, "SELECT application_name, state, sent_lsn, replay_lsn FROM pg_stat_replication");
 
-        lab.say("Now the same copy, run by PostgreSQL " + newerVersion + ": WAL describes the leader's files, and another major "
-                + "does not read them.");
+        lab.say("Now the same copy, run by PostgreSQL " + newerVersion + ": the server checks the copy's PG_VERSION at startup "
+                + "and refuses a data directory of another major, before it reads any WAL.");
         String name = "postgres-standby-" + newerVersion;
         var cross = CrossVersion.tried(leader.versionNumber(), followers.get("logical").versionNumber(),
                 () -> cluster.baseBackup(leader, name, String.valueOf(newerVersion)));
@@ -206,9 +206,9 @@ class Lab05 implements Callable<Integer>, Checked {
     private void logical() {
         lab.step("5.3", "Logical Replication to PostgreSQL " + newerVersion);
         lab.say("""
-                A publication on the leader, a subscription on postgres-logical: the leader's WAL sender decodes
-                its WAL into row changes (pgoutput) and the subscriber applies them as SQL. The dump was the initial
-                copy (copy_data = false); nothing was written since, so nothing is missing.""");
+                A publication on the leader, a subscription on postgres-logical: the leader's WAL sender decodes its WAL
+                into row changes (pgoutput), which the subscriber applies row by row, not as SQL, with session_replication_role
+                = replica (its ordinary triggers do not fire). The dump was the initial copy (copy_data = false): nothing is missing.""");
         var subscriber = followers.get("logical");
         lab.command(leader.psqlCommand() + " -c \"" + Logical.publishSchema(leader, "lab05_pub", "public") + "\"");
         String sql = Logical.subscribe(subscriber, "lab05_sub", cluster.endpoint(link("logical", leader)), "lab05_pub",
@@ -227,8 +227,8 @@ class Lab05 implements Callable<Integer>, Checked {
         new CrossVersion(leader.versionNumber(), subscriber.versionNumber(), true, null).writeTo(mechanisms.withObject("logical"));
 
         lab.say("""
-                What it does not carry. Sequences: the subscriber got the rows, with the leader's rental ids, but
-                its own sequence stayed where the dump left it.""");
+                What it does not carry. Sequences (up to PostgreSQL 18; 19 can copy them on request): the subscriber
+                got the rows, with the leader's rental ids, but its own sequence stayed where the dump left it.""");
         var both = new LinkedHashMap<String, Node>();
         both.put("(the leader)", leader);
         both.put("logical", subscriber);
@@ -260,9 +260,9 @@ class Lab05 implements Callable<Integer>, Checked {
         lab.step("5.4", "Trigger-Based: Bucardo");
         lab.say("""
                 Bucardo keeps its own database (on postgres-bucardo, which has PL/Perl) and puts triggers on the
-                leader's tables: each write also records the row's key in a delta table, and a statement trigger
-                sends a NOTIFY that wakes Bucardo, which copies the changed rows to postgres-trigger (PostgreSQL %s)
-                as SQL. It reaches both through links of the lab's.""".formatted(newerVersion));
+                leader's tables: each write also records the row's key and a timestamp in a delta table, a statement
+                trigger sends a NOTIFY that wakes Bucardo, and Bucardo copies the changed rows to postgres-trigger
+                (PostgreSQL %s) with DELETE and COPY. It reaches both through links of the lab's.""".formatted(newerVersion));
         var target = followers.get("trigger");
         var control = cluster.primary("postgres-bucardo");
         var bucardo = Bucardo.install(cluster, control);
@@ -332,8 +332,8 @@ class Lab05 implements Callable<Integer>, Checked {
         summary.putArray("plots").add(plot.getFileName().toString());
         lab.say("""
                 WAL streaming ships the leader's own WAL: nothing extra for the leader, but only to the same major.
-                Logical replication ships rows, to a newer major too, and leaves DDL and sequences behind. Triggers
-                write every change a second time on the leader and sync in batches, late. Statements run on every
+                Logical replication ships rows, to a newer major too, and leaves DDL and (before 19) sequences behind.
+                Triggers add a delta row (key, time) per change on the leader and sync in batches, late. Statements run on every
                 node in lockstep, slower, and compute non-deterministic functions once per node.""");
         lab.result(MechanismReport.headline(mechanisms));
     }

@@ -114,10 +114,10 @@ class Lab06 implements Callable<Integer>, Checked {
             lab.result("For example: " + raw.example("none"));
 
             lab.say("""
-                    (a) An LSN token. Taken inside the writing transaction (INSERT … RETURNING pg_current_wal_lsn()),
-                    the position is before the transaction's commit record: waiting for it does not help. Read with
-                    SELECT pg_current_wal_lsn() after the commit, it covers the commit; the client then waits on the
-                    standby until pg_last_wal_replay_lsn() has reached it (WAIT FOR LSN from PostgreSQL 19).""");
+                    (a) An LSN token. Taken inside the writing transaction (INSERT … RETURNING pg_current_wal_lsn(), the
+                    WAL written so far), the position is before the transaction's commit record: waiting for it does not
+                    help. Read with SELECT pg_current_wal_insert_lsn() after the commit, it covers the commit record; the
+                    client then waits on the standby until pg_last_wal_replay_lsn() has reached it (WAIT FOR LSN from 19).""");
             raw.add("lsnTokenBeforeCommit", "LSN inside tx",
                     probe.run("readAfterWrite.lsnTokenBeforeCommit", Fix.LSN_TOKEN_BEFORE_COMMIT));
             raw.add("lsnToken", "LSN token", probe.run("readAfterWrite.lsnToken", Fix.LSN_TOKEN));

@@ -174,11 +174,11 @@ class Lab07 implements Callable<Integer>, Checked {
             var manual = Lab04Failover.read(lab, manualFrom != null ? manualFrom : Env.get().root().resolve("out/lab04/summary.json"));
             lab.table(Lab04Failover.comparison("Patroni", failover.rto(), manual));
             lab.say("""
-                    Detection is most of both RTOs. lab04's script declares the primary down after a few failed
-                    checks; Patroni waits until the leader key's ttl runs out, which no partition, slow disk or
-                    pause of the leader can cut short: only the key's holder may act as primary. Lower ttl and
-                    loop_wait for a faster failover, at the price of failovers when etcd or the leader is merely
-                    slow.""");
+                    Detection is most of both RTOs. lab04's script declares the primary down after a few failed checks; Patroni
+                    waits until the leader key's ttl runs out: the old leader's time to demote itself. The key says whom Patroni
+                    promotes, not who acts as primary: in 7.4 PostgreSQL went on without its Patroni (only a watchdog that
+                    resets the machine enforces it), and failsafe_mode keeps a leader that cannot reach etcd primary while every
+                    member confirms it. Lower ttl and loop_wait fail over sooner, and also when etcd is merely slow.""");
 
             summary.set("managed", rejoin.addTo(failover.json()));
             summary.set("manual", manual);

@@ -25,9 +25,15 @@ public record Lsn(long value) implements Comparable<Lsn> {
         }
     }
 
-    /** {@code pg_current_wal_lsn()} of a primary: read after a commit, a position that covers it. */
+    /**
+     * {@code pg_current_wal_insert_lsn()} of a primary, read after a commit: the end of the WAL inserted so
+     * far, so it covers the commit record whatever synchronous_commit is, as in PostgreSQL's WAIT FOR
+     * example. The write position ({@code pg_current_wal_lsn()}) and the flush position cover it only once
+     * the commit has flushed its WAL, which synchronous_commit = off skips. The insert position may run ahead
+     * by other sessions' WAL not yet flushed: a replay wait on it can last a little longer, never too short.
+     */
     public static Lsn current(java.sql.Connection primary) throws java.sql.SQLException {
-        try (var st = primary.createStatement(); var rs = st.executeQuery("SELECT pg_current_wal_lsn()")) {
+        try (var st = primary.createStatement(); var rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()")) {
             rs.next();
             return parse(rs.getString(1));
         }

@@ -202,7 +202,7 @@ public final class Pgpool implements Node, AutoCloseable {
                 enable_pool_hba = off
                 pool_passwd = '%s'
                 load_balance_mode = off             # reads too go to the main node: the lab compares the nodes itself
-                insert_lock = on                    # inserts into tables with a serial column lock the table on every node
+                insert_lock = on                    # an insert into a table with a serial column locks it on the main node first
                 replication_stop_on_mismatch = off
                 failover_on_backend_error = off     # a backend's error is reported to the client, not a failover
                 health_check_period = 0

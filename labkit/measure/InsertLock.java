@@ -10,8 +10,8 @@ import tech.tablesaw.api.Table;
 
 /**
  * pgpool-II's insert_lock, measured: concurrent inserts through pgpool into a table with a serial
- * column, once with the lock (pgpool locks the table on every node first, so that the nodes hand
- * out the same numbers) and once without it ({@code /*NO INSERT LOCK*}{@code /}, pgpool's own
+ * column, once with the lock (pgpool locks the table on the main node first: the inserts run one
+ * at a time, in the same order on each node, so that the nodes hand out the same numbers) and once without it ({@code /*NO INSERT LOCK*}{@code /}, pgpool's own
  * comment): their latency, and how many rows got another number on the second node.
  */
 public final class InsertLock {

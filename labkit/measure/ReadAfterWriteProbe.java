@@ -23,7 +23,7 @@ public final class ReadAfterWriteProbe {
         NONE,
         /** An LSN token taken inside the writing transaction (RETURNING pg_current_wal_lsn()): before its commit. */
         LSN_TOKEN_BEFORE_COMMIT,
-        /** An LSN token read after the commit; the standby read waits until the standby has replayed it. */
+        /** An LSN token read after the commit (pg_current_wal_insert_lsn()); the standby read waits until it is replayed. */
         LSN_TOKEN,
         /** The writer's session runs with synchronous_commit = remote_apply (the lab decides whether the standby is named). */
         REMOTE_APPLY,

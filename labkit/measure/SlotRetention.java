@@ -21,8 +21,9 @@ import tech.tablesaw.api.Table;
  * primary's current WAL position minus the {@code restart_lsn} of the standby's physical slot,
  * which is the WAL the slot makes the primary keep. The primary knows it while the standby is
  * down, when the standby itself cannot say. {@code wal_status} and {@code safe_wal_size} say how
- * long that can go on: past max_slot_wal_keep_size the slot is invalidated ("lost") and the
- * standby needs a new base backup. A sample the primary does not answer is left out.
+ * long that can go on: past max_slot_wal_keep_size the slot is "unreserved", then invalidated ("lost")
+ * by the checkpoint that removes its WAL, and the standby needs a new base backup unless it can read
+ * that WAL from an archive. A sample the primary does not answer is left out.
  */
 public final class SlotRetention implements AutoCloseable {
 

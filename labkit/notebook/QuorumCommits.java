@@ -51,9 +51,10 @@ public final class QuorumCommits {
         var ha = run.ha();
         lab.say("""
                 A third node joins. Commits now wait for ANY 1 of the two standbys: either may fail without
-                stopping writes. Patroni 3.0's synchronous_mode names one standby at a time (FIRST 1); a
-                quorum (synchronous_mode: quorum) arrived in Patroni 4. So the lab sets the parameter itself,
-                through Patroni's configuration in etcd, with synchronous_mode off.""");
+                stopping writes. Patroni 3's synchronous_mode waits for a fixed list, FIRST n (n is
+                synchronous_node_count, 1 by default); the quorum form, ANY n (synchronous_mode: quorum), came
+                with Patroni 4.0. So the lab sets the parameter itself, through Patroni's configuration in etcd,
+                with synchronous_mode off.""");
         var standby2 = ha.start(third, Map.of());
         ha.link(third).delay(linkDelay, jitter);
         ha.awaitStreaming(primary, standby2);

@@ -54,8 +54,9 @@ public final class StatementPitfalls {
         MechanismReport.nondeterministic(mechanisms, rows);
 
         lab.say("""
-                A write that bypasses pgpool reaches the leader only. Nothing notices: reads through pgpool go to the
-                leader, which has the row.""");
+                A write that bypasses pgpool reaches the leader only, and reads through pgpool hide that: the kit sets
+                load_balance_mode = off, so they all go to the leader, which has the row. With pgpool's default (on),
+                a read could go to the other node, which lacks it.""");
         Sql.exec(leader, "INSERT INTO pglab_write (key) VALUES ('bypass')");
         String bypass = "SELECT count(*) AS rows FROM pglab_write WHERE key = 'bypass'";
         var readOn = new LinkedHashMap<String, Node>();
@@ -66,9 +67,10 @@ public final class StatementPitfalls {
         stmt.put("bypassDiverged", !"1".equals(Sql.scalar(replica, bypass)));
 
         lab.say("""
-                insert_lock: an insert into a table with a serial column first locks that table on every node, so
-                that the nodes hand out the same numbers. %d clients insert into lab05_probe at once, with the lock
-                and with /*NO INSERT LOCK*/ (pgpool's own comment to skip it).""".formatted(clients));
+                insert_lock: before an insert into a table with a serial column, pgpool locks that table on the main
+                node only. Concurrent inserts then run one at a time, in the same order on every node, so the nodes
+                hand out the same numbers. %d clients insert into lab05_probe at once, with the lock and with
+                /*NO INSERT LOCK*/ (pgpool's own comment to skip it).""".formatted(clients));
         var arms = InsertLock.compare(pgpool, leader, replica, "lab05_probe", "n", clients, 25);
         lab.table(InsertLock.table(arms));
         InsertLock.writeTo(stmt, arms);

@@ -20,7 +20,7 @@ public final class CustomerRentals {
     private static final String RENT = """
             INSERT INTO rental (rental_date, inventory_id, customer_id, staff_id)
             VALUES (now(), ?, ?, ?) RETURNING rental_id""";
-    /** The position of the insert's WAL record: taken inside the transaction, before its commit record. */
+    /** The WAL written so far (the write position), taken inside the transaction: before its commit record. */
     private static final String RENT_RETURNING_LSN = RENT + ", pg_current_wal_lsn()";
     private static final String NEWEST = """
             SELECT coalesce(max(rental_id), 0),
