@@ -324,16 +324,19 @@ public final class Cluster implements AutoCloseable {
         OTHERS.add(teardown);
     }
 
+    /** Something the kit started that can say, after it was stopped, what of it still runs or holds a port. */
+    public interface Remains {
+        /** What of it still runs, holds a port or is on disk after it was stopped: empty when nothing. */
+        List<String> leftovers();
+    }
+
     /** What {@link #tornDownOnInterrupt} registers: a teardown that returns once it is done, and what it left. */
-    public interface Teardown {
+    public interface Teardown extends Remains {
         /** Once, whoever calls it first; a second caller waits until it is done. */
         void teardown();
 
         /** Whether a teardown has begun (on the lab's thread: the hook lets it end before it stops the lab). */
         boolean begun();
-
-        /** What of it still runs, holds a port or is on disk after {@link #teardown}: empty when nothing. */
-        List<String> leftovers();
     }
 
     /**
@@ -441,6 +444,11 @@ public final class Cluster implements AutoCloseable {
         var left = new java.util.ArrayList<String>();
         for (NodeRuntime r : allRuntimes()) {
             left.addAll(r.leftovers());
+        }
+        for (AutoCloseable resource : owned) {
+            if (resource instanceof Remains remains) {
+                left.addAll(remains.leftovers());
+            }
         }
         for (Node node : nodes) {
             if (!portFree(node.port())) {
