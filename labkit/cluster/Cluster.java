@@ -468,6 +468,20 @@ public final class Cluster implements AutoCloseable {
         return left;
     }
 
+    /** Waits up to {@code timeout} for a Ctrl+C's shutdown hook to begin; returns whether it has. */
+    static boolean awaitInterrupt(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!interrupted && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return interrupted;
+    }
+
     /** True once the JVM is shutting down under the lab (Ctrl+C, SIGTERM): what fails then is a consequence. */
     public static boolean interrupted() {
         return interrupted;
