@@ -394,7 +394,10 @@ public final class Cluster implements AutoCloseable {
         TeardownTimes.mark("lab stopped");
         boolean kept = false;
         var left = new java.util.ArrayList<String>();
-        for (Cluster cluster : open) {
+        // with any the lab's thread registered while it was being stopped (its runtime already made)
+        var all = new java.util.LinkedHashSet<>(open);
+        all.addAll(OPEN);
+        for (Cluster cluster : all) {
             tearDown(cluster::teardown);
             kept |= cluster.options.keep();
         }
