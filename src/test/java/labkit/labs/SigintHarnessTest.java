@@ -65,6 +65,8 @@ class SigintHarnessTest {
         var builder = new ProcessBuilder(List.of("bench/sigint-teardown", "1", "3", String.valueOf(port), "local", "lab01"))
                 .directory(LabProcess.ROOT.toFile()).redirectErrorStream(true);
         builder.environment().put("PGLAB_SIGINT_LAUNCHER", launcher.toString());
+        // the stand-in starts nothing: labs that others run on this machine meanwhile are none of its leftovers
+        builder.environment().put("SIGINT_WORK_ROOT", dir.toString());
         builder.environment().remove("PGLAB_E2E_LOCK");
         var bench = builder.start();
         String output = new String(bench.getInputStream().readAllBytes());
