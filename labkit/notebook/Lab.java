@@ -109,7 +109,11 @@ public final class Lab implements Narrator {
         try {
             return run(command, args);
         } finally {
-            running = null;
+            // Ctrl+C: the lab's thread can get here (a tool the signal ended failed it, its teardown
+            // left to the hook) before the hook stops the lab: the hook still finds it, to mark its summary
+            if (!Cluster.interrupted()) {
+                running = null;
+            }
         }
     }
 
