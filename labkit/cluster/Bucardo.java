@@ -20,7 +20,7 @@ import java.util.Optional;
  * So every command runs in this Bucardo's own folder ({@link ToolHost}), with HOME there and
  * without PGPASSWORD.
  */
-public final class Bucardo implements AutoCloseable {
+public final class Bucardo implements AutoCloseable, Cluster.Remains {
     /** Bucardo's triggers on a source's tables, and whether each fires per row or per statement. */
     public static final String SHOW_TRIGGERS = "SELECT tgrelid::regclass AS table_name, tgname, CASE WHEN tgtype & 1 = 1 "
             + "THEN 'row' ELSE 'statement' END AS fires_per FROM pg_trigger WHERE tgname LIKE 'bucardo%' ORDER BY 1, 2";
@@ -35,7 +35,9 @@ public final class Bucardo implements AutoCloseable {
     private final Path logDir;
     /** Where Bucardo reaches its control database. */
     private NodeRuntime.Endpoint control;
-    private boolean running;
+    private volatile boolean running;
+    /** The daemons' PIDs when it was stopped, for {@link #leftovers}: the PID files go with the work dir. */
+    private List<Long> stopped = List.of();
 
     private Bucardo(ToolHost tools, Path logDir) {
         this.tools = tools;
@@ -168,8 +170,8 @@ public final class Bucardo implements AutoCloseable {
 
     /** {@code bucardo start}; returns once every sync has its worker ("kid") running. */
     private void start(List<String> syncs) {
+        running = true; // before the start: a teardown meanwhile (Ctrl+C) kills whatever of it has started
         run("start", "--log-destination", tools.dir());
-        running = true;
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         for (String sync : syncs) {
             String kid = "bucardo.kid.sync." + sync + ".pid";
@@ -254,6 +256,12 @@ public final class Bucardo implements AutoCloseable {
             return;
         }
         running = false;
+        stopped = livePids();
+        if (Cluster.interrupted()) {
+            // Ctrl+C: nothing is kept, and a clean stop takes seconds: its daemons are killed at once
+            stopped.forEach(tools::killTree);
+            return;
+        }
         try {
             run("stop");
         } catch (LabException e) {
@@ -264,6 +272,15 @@ public final class Bucardo implements AutoCloseable {
             Wait.sleep(Duration.ofMillis(100));
         }
         livePids().forEach(tools::killTree);
+    }
+
+    /** Its daemons that still run after {@link #stop} (local: in Docker they end with the container). */
+    @Override
+    public List<String> leftovers() {
+        if (!tools.kind().equals("local")) {
+            return List.of();
+        }
+        return stopped.stream().filter(tools::alive).map(pid -> "Bucardo (PID " + pid + ") still runs").toList();
     }
 
     /** Stops Bucardo and keeps its log with the nodes' (out/&lt;lab&gt;/logs/bucardo.log). */

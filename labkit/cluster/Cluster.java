@@ -24,13 +24,21 @@ public final class Cluster implements AutoCloseable {
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private final Map<String, NodeRuntime> otherMajors = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<AutoCloseable> owned = new CopyOnWriteArrayList<>();
+    /** Ports handed out by {@link #nextPort} (pgpool's): the check after a teardown looks at them too. */
+    private final List<Integer> toolPorts = new CopyOnWriteArrayList<>();
     /** The node each link fronts: with --keep, a standby streaming through a link streams from it directly. */
     private final java.util.Map<Link, Node> upstreamOf = new java.util.concurrent.ConcurrentHashMap<>();
     private int nextPort;
     private boolean closed;
+    /** close() has begun the teardown (read by the Ctrl+C hook: see {@link #interruptedTeardown}). */
+    private volatile boolean teardownBegun;
 
     /** The clusters of this JVM that are not torn down yet: what a Ctrl+C must take down. */
     private static final List<Cluster> OPEN = new CopyOnWriteArrayList<>();
+    /** What else a Ctrl+C tears down ({@link #tornDownOnInterrupt}). */
+    private static final List<Teardown> OTHERS = new CopyOnWriteArrayList<>();
+    /** What the teardowns found left: see {@link #takeLeftovers}. */
+    private static final List<String> LEFT = new java.util.ArrayList<>(); // guarded by itself
     private static final Thread HOOK = new Thread(Cluster::interruptedTeardown, "pglab-teardown");
     private static volatile java.util.function.BooleanSupplier beforeInterruptedTeardown = () -> false;
     private static volatile boolean interrupted;
@@ -110,6 +118,7 @@ public final class Cluster implements AutoCloseable {
 
     /** The next port of the cluster's range, for a process beside the nodes (a proxy such as pgpool). */
     public int nextPort() {
+        toolPorts.add(nextPort);
         return nextPort++;
     }
 
@@ -286,10 +295,48 @@ public final class Cluster implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (interrupted && Thread.currentThread() != HOOK) {
-            return;
+        if (mayBeginTeardown(() -> teardownBegun = true)) {
+            teardown();
         }
-        teardown();
+    }
+
+    /**
+     * Whether the calling thread may tear something down now: not once a Ctrl+C's hook runs, which
+     * does it (the lab's thread is interrupted then, and its waits would fail). {@code begun} marks
+     * the teardown begun, atomically with the hook's start: either the hook sees it begun and lets
+     * it end before the JVM halts, or this thread sees the hook and leaves it the teardown.
+     */
+    static boolean mayBeginTeardown(Runnable begun) {
+        synchronized (OPEN) {
+            if (interrupted && Thread.currentThread() != HOOK) {
+                return false;
+            }
+            begun.run();
+            return true;
+        }
+    }
+
+    /**
+     * Something a lab starts that is not a cluster's (Patroni's members and etcd): a Ctrl+C tears
+     * it down in the same hook as the clusters, before the hook checks that nothing is left.
+     */
+    public static void tornDownOnInterrupt(Teardown teardown) {
+        OTHERS.add(teardown);
+    }
+
+    /** Something the kit started that can say, after it was stopped, what of it still runs or holds a port. */
+    public interface Remains {
+        /** What of it still runs, holds a port or is on disk after it was stopped: empty when nothing. */
+        List<String> leftovers();
+    }
+
+    /** What {@link #tornDownOnInterrupt} registers: a teardown that returns once it is done, and what it left. */
+    public interface Teardown extends Remains {
+        /** Once, whoever calls it first; a second caller waits until it is done. */
+        void teardown();
+
+        /** Whether a teardown has begun (on the lab's thread: the hook lets it end before it stops the lab). */
+        boolean begun();
     }
 
     /**
@@ -319,9 +366,26 @@ public final class Cluster implements AutoCloseable {
             OPEN.forEach(Cluster::teardown); // a lab closes its clusters before it exits: normally none
             return;
         }
-        interrupted = true;
+        List<Cluster> open;
+        synchronized (OPEN) {
+            interrupted = true;
+            open = List.copyOf(OPEN);
+        }
         TeardownTimes.mark("hook started");
-        boolean stopped = !OPEN.isEmpty();
+        // A teardown the lab's thread began before the signal came (in a terminal the same Ctrl+C
+        // ends the tool it waited for, pg_basebackup or bucardo, and the lab fails at once) ends
+        // first, uninterrupted: the JVM halts when this hook returns, with or without it done.
+        for (Cluster cluster : open) {
+            if (cluster.teardownBegun) {
+                tearDown(cluster::teardown);
+            }
+        }
+        for (Teardown other : OTHERS) {
+            if (other.begun()) {
+                tearDown(other::teardown);
+            }
+        }
+        boolean stopped = !open.isEmpty() || OTHERS.stream().anyMatch(other -> !other.begun());
         try {
             stopped |= beforeInterruptedTeardown.getAsBoolean();
         } catch (RuntimeException e) {
@@ -329,19 +393,96 @@ public final class Cluster implements AutoCloseable {
         }
         TeardownTimes.mark("lab stopped");
         boolean kept = false;
-        for (Cluster cluster : OPEN) {
-            try {
-                cluster.teardown();
-            } catch (RuntimeException e) {
-                System.err.println("teardown failed: " + e.getMessage());
-            }
+        var left = new java.util.ArrayList<String>();
+        // with any the lab's thread registered while it was being stopped (its runtime already made)
+        var all = new java.util.LinkedHashSet<>(open);
+        all.addAll(OPEN);
+        for (Cluster cluster : all) {
+            tearDown(cluster::teardown);
             kept |= cluster.options.keep();
         }
+        left.addAll(takeLeftovers());
+        for (Teardown other : OTHERS) {
+            tearDown(other::teardown);
+            left.addAll(other.leftovers());
+        }
+        TeardownTimes.mark("leftovers checked");
         if (stopped) {
-            System.err.println(kept ? "interrupted: the lab stopped; its cluster stays up (--keep)"
-                    : "interrupted: the lab stopped and removed everything it had started");
+            System.err.println(kept ? "interrupted: the lab stopped; its cluster stays up (--keep)" : interruptedLine(left));
         }
         TeardownTimes.mark("hook done");
+    }
+
+    private static void tearDown(Runnable teardown) {
+        try {
+            teardown.run();
+        } catch (RuntimeException e) {
+            System.err.println("teardown failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The last line of an interrupted lab: that it removed everything only when nothing of it is
+     * left ({@code left}: what a check after the teardown found), else what is left.
+     */
+    public static String interruptedLine(List<String> left) {
+        return left.isEmpty() ? "interrupted: the lab stopped and removed everything it had started"
+                : "interrupted: the lab stopped, but these are left: " + String.join("; ", left);
+    }
+
+    /**
+     * What the teardowns since the last call found left behind (processes, ports, work dirs,
+     * containers): empty when nothing. JShell runs one lab after another in one JVM: each asks for its own.
+     */
+    public static List<String> takeLeftovers() {
+        synchronized (LEFT) {
+            var left = List.copyOf(LEFT);
+            LEFT.clear();
+            return left;
+        }
+    }
+
+    /** What of this cluster still runs, holds its ports or is on disk: empty when its teardown removed everything. */
+    private List<String> leftovers() {
+        var left = new java.util.ArrayList<String>();
+        for (NodeRuntime r : allRuntimes()) {
+            left.addAll(r.leftovers());
+        }
+        for (AutoCloseable resource : owned) {
+            if (resource instanceof Remains remains) {
+                left.addAll(remains.leftovers());
+            }
+        }
+        for (Node node : nodes) {
+            if (!portFree(node.port())) {
+                left.add("port " + node.port() + " (" + node.name() + ") still taken");
+            }
+        }
+        for (int port : toolPorts) {
+            if (!portFree(port)) {
+                left.add("port " + port + " (a tool beside the nodes) still taken");
+            }
+        }
+        for (Link link : links) {
+            if (!portFree(link.port())) {
+                left.add("port " + link.port() + " (a replication link) still taken");
+            }
+        }
+        return left;
+    }
+
+    /** Waits up to {@code timeout} for a Ctrl+C's shutdown hook to begin; returns whether it has. */
+    static boolean awaitInterrupt(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!interrupted && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return interrupted;
     }
 
     /** True once the JVM is shutting down under the lab (Ctrl+C, SIGTERM): what fails then is a consequence. */
@@ -358,7 +499,6 @@ public final class Cluster implements AutoCloseable {
             return;
         }
         closed = true;
-        OPEN.remove(this);
         // A lab interrupted in JShell (Ctrl+C interrupts the snippet's thread) closes the cluster with
         // its interrupt flag set: every wait of the teardown would then fail at once and leave nodes
         // behind. The teardown runs uninterrupted, and the flag is set again after it.
@@ -381,7 +521,12 @@ public final class Cluster implements AutoCloseable {
             TeardownTimes.mark("links closed");
             otherMajors.values().forEach(NodeRuntime::close);
             runtime.close();
+            synchronized (LEFT) {
+                LEFT.addAll(leftovers());
+            }
         } finally {
+            // off the open list only once it is down: a Ctrl+C meanwhile still finds it, and waits
+            OPEN.remove(this);
             if (wasInterrupted) {
                 Thread.currentThread().interrupt();
             }

@@ -148,6 +148,21 @@ final class DockerEngine implements AutoCloseable {
                 .stream().map(c -> c.getId()).toList();
     }
 
+    /** The containers, volumes and networks of compose project {@code project} (or with {@code label=project}), one line each. */
+    List<String> leftOf(String project, String label) {
+        var left = new ArrayList<String>();
+        for (String key : List.of("com.docker.compose.project", label)) {
+            containersLabeled(key, project).forEach(id -> left.add("container " + id.substring(0, 12) + " of " + project));
+        }
+        var volumes = client.listVolumesCmd().withFilter("label", List.of("com.docker.compose.project=" + project)).exec().getVolumes();
+        if (volumes != null) {
+            volumes.forEach(v -> left.add("volume " + v.getName()));
+        }
+        client.listNetworksCmd().withFilter("label", List.of("com.docker.compose.project=" + project)).exec()
+                .forEach(n -> left.add("network " + n.getName()));
+        return left;
+    }
+
     InspectContainerResponse inspect(String id) {
         return client.inspectContainerCmd(id).exec();
     }

@@ -163,6 +163,11 @@ public final class DockerPatroni extends Patroni {
     }
 
     @Override
+    List<String> leftOnDisk() {
+        return engine.leftOf(compose.project(), DockerRuntime.PROJECT_LABEL);
+    }
+
+    @Override
     void saveLogs() {
         try {
             Files.createDirectories(logDir);

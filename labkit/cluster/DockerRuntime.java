@@ -275,6 +275,9 @@ final class DockerRuntime implements NodeRuntime {
         return "cd " + Env.get().root() + " && " + compose.commandLine("--profile", PROFILES, "down", "-v");
     }
 
+    /** What close() found of the project afterwards (the engine is closed then): see {@link #leftovers}. */
+    private List<String> left = List.of();
+
     /** Kills every node (nothing is kept), keeps the logs, then removes the containers, the network and the volumes of the run. */
     @Override
     public synchronized void close() {
@@ -301,9 +304,15 @@ final class DockerRuntime implements NodeRuntime {
             TeardownTimes.mark("one-off containers removed");
             compose.downWithVolumes();
             TeardownTimes.mark("compose down -v");
+            left = engine.leftOf(compose.project(), PROJECT_LABEL);
         } finally {
             engine.close();
         }
+    }
+
+    @Override
+    public List<String> leftovers() {
+        return left;
     }
 
     /**

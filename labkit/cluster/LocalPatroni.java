@@ -120,6 +120,16 @@ public final class LocalPatroni extends Patroni {
     }
 
     @Override
+    List<String> leftOnDisk() {
+        var left = new ArrayList<String>();
+        members().stream().filter(PatroniNode::patroniAlive).forEach(m -> left.add("Patroni member " + m.name() + " still runs"));
+        if (Files.exists(workDir)) {
+            left.add("work dir " + workDir);
+        }
+        return left;
+    }
+
+    @Override
     void saveLogs() {
         try {
             Files.createDirectories(logDir);

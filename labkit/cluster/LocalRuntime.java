@@ -222,6 +222,18 @@ final class LocalRuntime implements NodeRuntime {
         TeardownTimes.mark("work dir removed");
     }
 
+    @Override
+    public List<String> leftovers() {
+        var left = new ArrayList<String>();
+        for (LocalNode node : nodes) {
+            Postmaster.of(node.dataDir()).ifPresent(p -> left.add(node.name() + " still runs (PID " + p.pid() + ")"));
+        }
+        if (Files.exists(workDir)) {
+            left.add("work dir " + workDir);
+        }
+        return left;
+    }
+
     /** Ports the kit chose (no --port) may move when another program takes one first: see {@link LocalNode#start}. */
     void movePortsWhenTaken(java.util.function.IntUnaryOperator portWhenTaken) {
         this.portWhenTaken = portWhenTaken;

@@ -1,5 +1,6 @@
 package labkit.cluster;
 
+import java.util.List;
 import java.util.function.LongConsumer;
 
 /**
@@ -91,6 +92,12 @@ public interface NodeRuntime extends AutoCloseable {
     /** Stops and removes every node and all their data (nothing of the lab is left). */
     @Override
     void close();
+
+    /**
+     * After {@link #close}: what of its nodes still runs or is still on disk (a postmaster, the
+     * work dir, a container, volume or network of the project), one line each; empty when nothing.
+     */
+    List<String> leftovers();
 
     /** Replication slot names allow only [a-z0-9_]: postgres-standby gets postgres_standby. */
     static String slotName(String nodeName) {

@@ -31,19 +31,25 @@ public abstract class Patroni implements AutoCloseable {
     private final int base;
     private final PatroniConfig.Timing timing;
     final Narrator narrator;
-    private final Map<String, PatroniNode> members = new LinkedHashMap<>();
-    private final Map<String, Link> links = new LinkedHashMap<>();
-    private final Thread shutdownHook = new Thread(this::teardown, "pglab-patroni-teardown");
-    Etcd etcd;
+    // added to by the lab's thread, read by a Ctrl+C teardown at any moment
+    private final Map<String, PatroniNode> members = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<String, Link> links = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    volatile Etcd etcd;
     private boolean keep;
     private boolean closed;
+    private volatile boolean teardownBegun;
 
     Patroni(String scope, int base, PatroniConfig.Timing timing, Narrator narrator) {
         this.scope = scope;
         this.base = base;
         this.timing = timing;
         this.narrator = narrator;
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        // the one Ctrl+C teardown (Cluster's hook) takes it down with any cluster, then checks what is left
+        Cluster.tornDownOnInterrupt(new Cluster.Teardown() {
+            @Override public void teardown() { Patroni.this.teardown(); }
+            @Override public boolean begun() { return teardownBegun; }
+            @Override public List<String> leftovers() { return Patroni.this.leftovers(); }
+        });
     }
 
     /** "local" or "docker", as written to summary.json. */
@@ -63,6 +69,23 @@ public abstract class Patroni implements AutoCloseable {
 
     /** Removes every process or container, and the data. */
     abstract void destroy();
+
+    /** After {@link #destroy}: the work dir or containers still there, one line each. */
+    abstract List<String> leftOnDisk();
+
+    /** What of the cluster still runs, holds one of its ports or is on disk: empty once it is all gone (or kept). */
+    List<String> leftovers() {
+        if (keep || !closed) {
+            return List.of();
+        }
+        var left = new ArrayList<>(leftOnDisk());
+        for (int port = base; port < base + PORTS; port++) {
+            if (!Cluster.portFree(port)) {
+                left.add("port " + port + " of the Patroni cluster still taken");
+            }
+        }
+        return left;
+    }
 
     /** Copies the members' PostgreSQL and Patroni logs, and etcd's, to the lab's log folder. */
     abstract void saveLogs();
@@ -124,7 +147,9 @@ public abstract class Patroni implements AutoCloseable {
     }
 
     public List<PatroniNode> members() {
-        return List.copyOf(members.values());
+        synchronized (members) {
+            return List.copyOf(members.values());
+        }
     }
 
     /** The link in front of a member's server: what the others send it crosses it. */
@@ -213,7 +238,9 @@ public abstract class Patroni implements AutoCloseable {
 
     @Override
     public void close() {
-        teardown();
+        if (Cluster.mayBeginTeardown(() -> teardownBegun = true)) {
+            teardown();
+        }
     }
 
     /** Once, from close() or the shutdown hook (Ctrl+C). */
@@ -226,7 +253,9 @@ public abstract class Patroni implements AutoCloseable {
             return;
         }
         saveLogs();
-        links.values().forEach(Link::close);
+        synchronized (links) {
+            links.values().forEach(Link::close);
+        }
         destroy();
     }
 }

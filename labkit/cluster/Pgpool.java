@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * shows each statement as sent to each backend, after its rewriting of now(); a left-over
  * pgpool_status would mark backends down at the next start.
  */
-public final class Pgpool implements Node, AutoCloseable {
+public final class Pgpool implements Node, AutoCloseable, Cluster.Remains {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern STATEMENT = Pattern.compile("DB node id: (\\d+) backend pid: \\d+ statement: (.*)");
 
@@ -33,7 +33,7 @@ public final class Pgpool implements Node, AutoCloseable {
     private final int clients;
     private final Path logDir;
     /** pgpool's main process, once started. */
-    private long pid;
+    private volatile long pid; // set by the lab's thread, read by a Ctrl+C teardown
 
     /** One statement as pgpool sent it to backend {@code node} (0 is the main node). */
     public record Statement(int node, String sql) {}
@@ -96,6 +96,10 @@ public final class Pgpool implements Node, AutoCloseable {
         if (!isRunning()) {
             return;
         }
+        if (Cluster.interrupted()) {
+            kill(); // Ctrl+C: nothing is kept, and a fast stop waits for pgpool's children
+            return;
+        }
         try {
             tools.run(Map.of(), Duration.ofSeconds(20), List.of(tools.program("pgpool"), "-f", conf(), "-m", "fast", "stop"));
             long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
@@ -114,6 +118,12 @@ public final class Pgpool implements Node, AutoCloseable {
         if (pid != 0) {
             tools.killTree(pid);
         }
+    }
+
+    /** pgpool, if it still runs after {@link #stop} (local: in Docker it ends with its container). */
+    @Override
+    public List<String> leftovers() {
+        return tools.kind().equals("local") && isRunning() ? List.of(name + " (pgpool-II, PID " + pid + ") still runs") : List.of();
     }
 
     /** Stops pgpool and keeps its log with the nodes' (out/&lt;lab&gt;/logs/NAME.log). */

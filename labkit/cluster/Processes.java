@@ -15,6 +15,11 @@ import java.util.function.Consumer;
 
 /** Runs a command to completion, collecting its output; a failure becomes one clear LabException. */
 public final class Processes {
+    /** A program ended by SIGINT: 128 + 2. */
+    private static final int SIGINT_EXIT = 130;
+    /** How long a program that SIGINT ended waits for the JVM's shutdown hook to start: it does so within milliseconds. */
+    private static final Duration HOOK_START = Duration.ofSeconds(1);
+
     private Processes() {}
 
     public static String run(List<String> command, Map<String, String> env, Duration timeout) {
@@ -43,6 +48,12 @@ public final class Processes {
             destroyWithDescendants(p);
             Thread.currentThread().interrupt();
             throw new LabException("interrupted while running " + command.get(0));
+        }
+        if (p.exitValue() == SIGINT_EXIT) {
+            // In a terminal, Ctrl+C reaches the tool and the JVM together: the tool's end is the
+            // signal's, and so is the teardown, which the JVM's shutdown hook does once it starts
+            // (a teardown begun here first would have to run to its end, without the hook's shortcuts)
+            Cluster.awaitInterrupt(HOOK_START);
         }
         if (p.exitValue() != 0) {
             throw new LabException(describe(command) + " failed (exit " + p.exitValue() + "): " + lastLine(output.toString()));

@@ -104,11 +104,16 @@ public final class Lab implements Narrator {
      */
     public static int execute(Callable<Integer> command, String... args) {
         running = null;
+        Cluster.takeLeftovers(); // a lab run before this one in the same JVM (JShell) has said what it left
         Cluster.beforeInterruptedTeardown(Lab::stopForTeardown);
         try {
             return run(command, args);
         } finally {
-            running = null;
+            // Ctrl+C: the lab's thread can get here (a tool the signal ended failed it, its teardown
+            // left to the hook) before the hook stops the lab: the hook still finds it, to mark its summary
+            if (!Cluster.interrupted()) {
+                running = null;
+            }
         }
     }
 
@@ -133,10 +138,11 @@ public final class Lab implements Narrator {
                 ex.printStackTrace();
             }
             // Ctrl+C: on the command line the JVM shuts down and the cluster's teardown hook says so
-            // itself (see Cluster); in JShell it interrupts the lab's thread, and the lab says it here.
+            // itself (see Cluster); in JShell it interrupts the lab's thread, whose clusters were torn
+            // down on the way here, and the lab says it, with what the check after them found left.
             boolean hookSaysIt = Cluster.interrupted();
-            String line = hookSaysIt || Thread.interrupted()
-                    ? "interrupted: the lab stopped and removed everything it had started"
+            String line = hookSaysIt ? "interrupted: the lab stopped"
+                    : Thread.interrupted() ? Cluster.interruptedLine(Cluster.takeLeftovers())
                     : ex instanceof LabException ? "error: " + ex.getMessage()
                     : "error: " + ex + (verbose ? "" : " (run again with --verbose for the trace)");
             if (!hookSaysIt) {
