@@ -27,8 +27,10 @@ class Lab01TeardownTest {
         // The wrapper execs the lab's JVM, so this process is the lab: SIGINT is what Ctrl+C sends it.
         // (The servers are not in its process group: pg_ctl starts them in a session of their own.)
         int port = FreePorts.block(2);
-        var p = new ProcessBuilder(LabProcess.ROOT.resolve("jbang").toString(), "lab01-basebackup.java",
-                "--yes", "--runtime", "local", "--port", String.valueOf(port), "--out", out.toString())
+        // env gives the lab SIGINT's default back: a test run started in the background by a shell
+        // (nohup … &) inherits SIGINT ignored, and a JVM that inherits it never hears the Ctrl+C
+        var p = new ProcessBuilder("env", "--default-signal=INT", LabProcess.ROOT.resolve("jbang").toString(),
+                "lab01-basebackup.java", "--yes", "--runtime", "local", "--port", String.valueOf(port), "--out", out.toString())
                 .directory(LabProcess.ROOT.toFile()).redirectErrorStream(true).start();
         var transcript = new StringBuilder();
         try (var lines = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
