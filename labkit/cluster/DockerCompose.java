@@ -16,7 +16,6 @@ import java.util.function.Consumer;
  */
 final class DockerCompose {
     private static final Duration UP_TIMEOUT = Duration.ofMinutes(15);   // may pull the image first
-    private static final Duration DOWN_TIMEOUT = Duration.ofMinutes(3);
     /** A service's image in {@code config}'s output: services' keys are indented by 4. */
     private static final java.util.regex.Pattern IMAGE_LINE = java.util.regex.Pattern.compile("^ {4}image: (\\S+)\\s*$");
 
@@ -146,11 +145,6 @@ final class DockerCompose {
             }
         }, "config");
         return List.copyOf(images);
-    }
-
-    /** {@code down -v}: containers, network and volumes of the project. */
-    void downWithVolumes() {
-        run(DOWN_TIMEOUT, line -> {}, "down", "-v", "--remove-orphans");
     }
 
     /** The same CLI call, as a student types it in the pglab folder. */

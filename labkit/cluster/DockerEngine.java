@@ -238,6 +238,61 @@ final class DockerEngine implements AutoCloseable {
         client.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
     }
 
+    /** The containers of compose project {@code project} and the one-off ones labeled {@code label=project}. */
+    java.util.Set<String> projectContainers(String project, String label) {
+        var containers = new java.util.LinkedHashSet<>(containersLabeled("com.docker.compose.project", project));
+        containers.addAll(containersLabeled(label, project));
+        return containers;
+    }
+
+    /**
+     * Removes the container, killed if it still runs, and the volumes it mounts (a node's data
+     * directory: deleting its files is most of a teardown's time, so each container's go at once).
+     * A part that will not go is named in one line.
+     */
+    void removeWithItsVolumes(String id) {
+        List<String> volumes;
+        try {
+            var mounts = inspect(id).getMounts();
+            volumes = mounts == null ? List.of() : mounts.stream().map(m -> m.getName())
+                    .filter(name -> name != null && !name.isEmpty()).toList();
+        } catch (NotFoundException gone) {
+            return;
+        }
+        quietly("container " + id.substring(0, 12), () -> remove(id));
+        volumes.forEach(v -> quietly("volume " + v, () -> client.removeVolumeCmd(v).exec()));
+    }
+
+    /**
+     * Removes what {@code compose down -v} would, and the one-off containers labeled {@code
+     * label=project}: each container with its volumes on a thread of its own, then the networks and
+     * any volume left. Nothing is stopped gracefully (compose waits up to a service's
+     * stop_grace_period, 60 s, for a process that ignores SIGTERM) and no CLI starts: a Ctrl+C
+     * teardown keeps nothing. A part that will not go is named in one line and does not keep the others.
+     */
+    void removeProject(String project, String label) {
+        try (var removals = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            projectContainers(project, label).forEach(id -> removals.submit(() -> removeWithItsVolumes(id)));
+        }
+        var filter = List.of("com.docker.compose.project=" + project);
+        client.listNetworksCmd().withFilter("label", filter).exec()
+                .forEach(n -> quietly("network " + n.getName(), () -> client.removeNetworkCmd(n.getId()).exec()));
+        var volumes = client.listVolumesCmd().withFilter("label", filter).exec().getVolumes();
+        if (volumes != null) {
+            volumes.forEach(v -> quietly("volume " + v.getName(), () -> client.removeVolumeCmd(v.getName()).exec()));
+        }
+    }
+
+    private static void quietly(String what, Runnable removal) {
+        try {
+            removal.run();
+        } catch (NotFoundException gone) {
+            // removed meanwhile (a container's anonymous volume with it): what was asked for
+        } catch (RuntimeException e) {
+            System.err.println("could not remove " + what + ": " + rootMessage(e));
+        }
+    }
+
     /** Runs {@code command} inside the running container as {@code user}. */
     Result exec(String id, String user, Duration timeout, String... command) {
         return exec(id, user, Map.of(), timeout, command);

@@ -159,7 +159,7 @@ public final class DockerPatroni extends Patroni {
 
     @Override
     void destroy() {
-        compose.downWithVolumes();
+        engine.removeProject(compose.project(), DockerRuntime.PROJECT_LABEL);
     }
 
     @Override
@@ -171,13 +171,25 @@ public final class DockerPatroni extends Patroni {
     void saveLogs() {
         try {
             Files.createDirectories(logDir);
-            for (PatroniNode node : members()) {
-                Files.write(logDir.resolve(node.name() + ".log"), node.logTail(Integer.MAX_VALUE));
-                Files.write(logDir.resolve(node.name() + ".patroni.log"), node.patroniLog());
-            }
-            Files.write(logDir.resolve("etcd.log"), engine.log(engine.containerOf(compose.project(), "etcd"), null));
-        } catch (IOException | LabException e) {
+        } catch (IOException e) {
             System.err.println("could not keep the logs in " + logDir + ": " + e.getMessage());
+            return;
+        }
+        // each file read from the engine on a thread of its own: a Ctrl+C teardown waits for them all
+        try (var reads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (PatroniNode node : members()) {
+                reads.submit(() -> keep(node.name() + ".log", () -> node.logTail(Integer.MAX_VALUE)));
+                reads.submit(() -> keep(node.name() + ".patroni.log", node::patroniLog));
+            }
+            reads.submit(() -> keep("etcd.log", () -> engine.log(engine.containerOf(compose.project(), "etcd"), null)));
+        }
+    }
+
+    private void keep(String file, java.util.function.Supplier<List<String>> lines) {
+        try {
+            Files.write(logDir.resolve(file), lines.get());
+        } catch (IOException | RuntimeException e) {
+            System.err.println("could not keep " + logDir.resolve(file) + ": " + e.getMessage());
         }
     }
 }

@@ -290,20 +290,19 @@ final class DockerRuntime implements NodeRuntime {
             return;
         }
         try {
-            killNodes();
-            TeardownTimes.mark("every node killed");
-            keepLogs();
-            TeardownTimes.mark("logs kept");
-            for (String id : engine.containersLabeled(PROJECT_LABEL, compose.project())) {
-                try {
-                    engine.remove(id); // each on its own: one that will not go does not keep the others
-                } catch (RuntimeException e) {
-                    System.err.println("could not remove container " + id + ": " + e.getMessage());
+            var nodeContainers = new java.util.HashSet<String>();
+            try (var teardowns = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (DockerNode node : nodes.values()) {
+                    nodeContainers.add(node.containerId());
+                    teardowns.submit(() -> killKeepLogAndRemove(node));
                 }
+                // the tools' and one-off containers have no log to keep: they go at once, beside the nodes
+                engine.projectContainers(compose.project(), PROJECT_LABEL).stream().filter(id -> !nodeContainers.contains(id))
+                        .forEach(id -> teardowns.submit(() -> engine.removeWithItsVolumes(id)));
             }
-            TeardownTimes.mark("one-off containers removed");
-            compose.downWithVolumes();
-            TeardownTimes.mark("compose down -v");
+            TeardownTimes.mark("every container killed and removed with its volumes, the nodes' logs kept");
+            engine.removeProject(compose.project(), PROJECT_LABEL);
+            TeardownTimes.mark("the network removed");
             left = engine.leftOf(compose.project(), PROJECT_LABEL);
         } finally {
             engine.close();
@@ -316,26 +315,17 @@ final class DockerRuntime implements NodeRuntime {
     }
 
     /**
-     * SIGKILL to every node's container first, then one wait for all: nothing is kept, so compose
-     * down need not wait for each server's shutdown checkpoint (stop_grace_period is 60 s).
+     * One node's part of the teardown, run beside the others': SIGKILL (nothing is kept, so no
+     * shutdown checkpoint is waited for: stop_grace_period is 60 s), its log, its container and volumes gone.
      */
-    private void killNodes() {
-        var killed = new ArrayList<DockerNode>();
-        for (DockerNode node : nodes.values()) {
-            try {
-                engine.signalKill(node.containerId());
-                killed.add(node);
-            } catch (RuntimeException e) {
-                System.err.println("could not kill " + node.name() + ": " + e.getMessage());
-            }
+    private void killKeepLogAndRemove(DockerNode node) {
+        try {
+            engine.kill(node.containerId());
+        } catch (RuntimeException e) {
+            System.err.println("could not kill " + node.name() + ": " + e.getMessage());
         }
-        for (DockerNode node : killed) {
-            try {
-                engine.awaitExit(node.containerId());
-            } catch (RuntimeException e) {
-                System.err.println("could not kill " + node.name() + ": " + e.getMessage());
-            }
-        }
+        keepLog(node);
+        engine.removeWithItsVolumes(node.containerId());
     }
 
     /** --keep: the containers stay up; their logs are saved now. */
@@ -400,13 +390,15 @@ final class DockerRuntime implements NodeRuntime {
     }
 
     private void keepLogs() {
-        for (DockerNode node : nodes.values()) {
-            try {
-                Files.createDirectories(logDir);
-                Files.write(logDir.resolve(node.name() + ".log"), engine.log(node.containerId(), null));
-            } catch (IOException | RuntimeException e) {
-                System.err.println("could not keep the log of " + node.name() + ": " + e.getMessage());
-            }
+        nodes.values().forEach(this::keepLog);
+    }
+
+    private void keepLog(DockerNode node) {
+        try {
+            Files.createDirectories(logDir);
+            Files.write(logDir.resolve(node.name() + ".log"), engine.log(node.containerId(), null));
+        } catch (IOException | RuntimeException e) {
+            System.err.println("could not keep the log of " + node.name() + ": " + e.getMessage());
         }
     }
 }

@@ -253,9 +253,11 @@ public abstract class Patroni implements AutoCloseable {
             return;
         }
         saveLogs();
+        TeardownTimes.mark("Patroni's logs kept");
         synchronized (links) {
             links.values().forEach(Link::close);
         }
         destroy();
+        TeardownTimes.mark("Patroni's members and etcd removed");
     }
 }
