@@ -37,7 +37,9 @@ public final class Bucardo implements AutoCloseable, Cluster.Remains {
     private NodeRuntime.Endpoint control;
     private volatile boolean running;
     /** The daemons' PIDs when it was stopped, for {@link #leftovers}: the PID files go with the work dir. */
-    private List<Long> stopped = List.of();
+    private volatile List<Long> stopped = List.of();
+    /** The daemons a clean stop under way is waiting for (a restart's), killed at once on Ctrl+C. */
+    private volatile List<Long> stopping = List.of();
 
     private Bucardo(ToolHost tools, Path logDir) {
         this.tools = tools;
@@ -252,16 +254,26 @@ public final class Bucardo implements AutoCloseable, Cluster.Remains {
 
     /** {@code bucardo stop}, then whatever of it still runs is killed by the PIDs in its files. */
     public void stop() {
-        if (!running) {
+        if (!running && stopping.isEmpty()) {
             return;
         }
-        running = false;
-        stopped = livePids();
         if (Cluster.interrupted()) {
-            // Ctrl+C: nothing is kept, and a clean stop takes seconds: its daemons are killed at once
+            // Ctrl+C: nothing is kept, and a clean stop takes seconds: its daemons are killed at once,
+            // those a restart under way was stopping too (it had set running to false, and a stopping
+            // daemon may already have removed its PID file)
+            running = false;
+            var live = new java.util.LinkedHashSet<>(stopping);
+            live.addAll(livePids());
+            stopped = List.copyOf(live);
             stopped.forEach(tools::killTree);
             return;
         }
+        if (!running) {
+            return; // a restart's clean stop is under way on the lab's thread
+        }
+        running = false;
+        stopped = livePids();
+        stopping = stopped;
         try {
             run("stop");
         } catch (LabException e) {
@@ -272,6 +284,7 @@ public final class Bucardo implements AutoCloseable, Cluster.Remains {
             Wait.sleep(Duration.ofMillis(100));
         }
         livePids().forEach(tools::killTree);
+        stopping = List.of();
     }
 
     /** Its daemons that still run after {@link #stop} (local: in Docker they end with the container). */
