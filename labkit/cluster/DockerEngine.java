@@ -274,6 +274,11 @@ final class DockerEngine implements AutoCloseable {
         try (var removals = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             projectContainers(project, label).forEach(id -> removals.submit(() -> removeWithItsVolumes(id)));
         }
+        removeNetworksAndVolumes(project);
+    }
+
+    /** The networks of compose project {@code project} and any volume of it left: after its containers. */
+    void removeNetworksAndVolumes(String project) {
         var filter = List.of("com.docker.compose.project=" + project);
         client.listNetworksCmd().withFilter("label", filter).exec()
                 .forEach(n -> quietly("network " + n.getName(), () -> client.removeNetworkCmd(n.getId()).exec()));

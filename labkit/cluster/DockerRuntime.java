@@ -301,7 +301,7 @@ final class DockerRuntime implements NodeRuntime {
                         .forEach(id -> teardowns.submit(() -> engine.removeWithItsVolumes(id)));
             }
             TeardownTimes.mark("every container killed and removed with its volumes, the nodes' logs kept");
-            engine.removeProject(compose.project(), PROJECT_LABEL);
+            engine.removeNetworksAndVolumes(compose.project());
             TeardownTimes.mark("the network removed");
             left = engine.leftOf(compose.project(), PROJECT_LABEL);
         } finally {

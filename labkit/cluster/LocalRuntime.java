@@ -367,23 +367,9 @@ final class LocalRuntime implements NodeRuntime {
                 System.err.println("could not remove " + root + ": " + e.getMessage());
                 return;
             }
-            var removals = entries.stream().map(entry -> {
-                var removal = new Thread(() -> deleteWalk(entry), "remove " + entry.getFileName());
-                removal.start();
-                return removal;
-            }).toList();
-            boolean interrupted = false;
-            for (Thread removal : removals) {
-                while (removal.isAlive()) {
-                    try {
-                        removal.join();
-                    } catch (InterruptedException e) {
-                        interrupted = true; // a teardown after Ctrl+C: finish removing, then pass it on
-                    }
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+            // close() waits for every removal, an interrupt (a Ctrl+C teardown) too, and passes it on after
+            try (var removals = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                entries.forEach(entry -> removals.submit(() -> deleteWalk(entry)));
             }
         }
         deleteWalk(root);
